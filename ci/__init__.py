@@ -1,0 +1,1 @@
+"""tradecheck: the CI wrapper of TradeCheck (see `ci.cli` for the commands and exit codes)."""

@@ -1,0 +1,152 @@
+"""`tradecheck merge DIR...`: shard run folders combined into one run folder, then finished like a
+single run (one report, one sign-off, one verdict).
+
+Every file is copied under a name that says which shard it came from, so nothing collides and the
+readers of ci.rundata find them by the same patterns as in a single run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+from ci import reports, rundata, runs
+from ci.errors import UsageError
+from ci.profiles import ProfileSet
+from ci.rundata import (
+    ALLURE_RESULTS_DIR,
+    ARTIFACTS_DIR,
+    COVERAGE_DIR,
+    JUNIT_FILE,
+    RESULTS_DIR,
+    TEST_OUTPUT_DIR,
+)
+
+ARTIFACT_KINDS = ("traffic-", "page-errors-", "target-")
+# Written again for the merged run from the merged data
+REGENERATED = {"environment.properties", "executor.json"}
+
+
+def merge(
+    root: Path,
+    shard_dirs: list[Path],
+    settings: ProfileSet,
+    out_dir: Path | None = None,
+    notify_url: str | None = None,
+    reports_root: Path | None = None,
+    out=None,
+) -> int:
+    out = out or sys.stdout
+    if not shard_dirs:
+        raise UsageError("merge needs at least one run folder")
+    runs_data = [rundata.load_run(d) for d in shard_dirs]  # validates every file before anything is written
+    junit_suites = [suite for d in shard_dirs for suite in _junit_suites(d / JUNIT_FILE)]
+    profiles = {r.meta["profile"].get("name") for r in runs_data}
+    if len(profiles) > 1:
+        raise UsageError(
+            f"the run folders ran different profiles ({', '.join(sorted(profiles))}); "
+            "merge one profile at a time"
+        )
+    reports_root = reports_root or root / "reports"
+    first = runs_data[0].meta
+    if out_dir is None:
+        out_dir = reports.new_run_dir(reports_root, f"{first['profile']['name']}-merged")
+    elif out_dir.exists() and any(out_dir.iterdir()):
+        raise UsageError(f"--out {out_dir}: exists and is not empty")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    for number, run in enumerate(runs_data, start=1):
+        tag = f"shard{number}"
+        source = run.directory
+        _copy_files(source / RESULTS_DIR, out_dir / RESULTS_DIR, lambda name, t=tag: f"{t}-{name}")
+        _copy_files(
+            source / ARTIFACTS_DIR, out_dir / ARTIFACTS_DIR, lambda name, t=tag: _artifact_name(name, t)
+        )
+        _copy_files(
+            source / COVERAGE_DIR, out_dir / COVERAGE_DIR, lambda name, t=tag: _coverage_name(name, t)
+        )
+        _copy_files(
+            source / ALLURE_RESULTS_DIR,
+            out_dir / ALLURE_RESULTS_DIR,
+            lambda name: None if name in REGENERATED else name,
+        )
+        if (source / TEST_OUTPUT_DIR).is_dir():
+            shutil.copytree(source / TEST_OUTPUT_DIR, out_dir / TEST_OUTPUT_DIR / tag, dirs_exist_ok=True)
+    if junit_suites:
+        merged = ET.Element("testsuites")
+        merged.extend(junit_suites)
+        ET.ElementTree(merged).write(out_dir / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
+
+    metas = [r.meta for r in runs_data]
+    browsers = list(dict.fromkeys(b for m in metas for b in m.get("browsers") or []))
+    seeds = list(dict.fromkeys(m.get("seed") for m in metas if m.get("seed") is not None))
+    started = min((m["started_at"] for m in metas if m.get("started_at")), default=None)
+    finished = max((m["finished_at"] for m in metas if m.get("finished_at")), default=None)
+    meta = {
+        "tool": "tradecheck",
+        "status": "tested",
+        "profile": first["profile"],
+        "browsers": browsers,
+        "env": first.get("env"),
+        "embedded": first.get("embedded"),
+        "seed": seeds[0] if len(seeds) == 1 else ", ".join(map(str, seeds)) or None,
+        "shards": [m.get("shard") or Path(r.directory).name for m, r in zip(metas, runs_data, strict=True)],
+        "merged_from": [str(d) for d in shard_dirs],
+        "app_coverage": any(m.get("app_coverage") for m in metas),
+        "git_commit": first.get("git_commit"),
+        "started_at": started,
+        "finished_at": finished,
+        "duration_s": _span(started, finished),
+        "merged_at": runs._iso(time.time()),
+    }
+    rundata.write_meta(out_dir, meta)
+    print(
+        f"tradecheck merge · {len(shard_dirs)} run folders → {reports.display(out_dir, root)}",
+        file=out,
+        flush=True,
+    )
+    return runs.finish(root, out_dir, settings, notify_url, out, reports_root)
+
+
+def _copy_files(source: Path, target: Path, rename) -> None:
+    if not source.is_dir():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        name = rename(path.name) if path.is_file() else None
+        if name is not None:
+            shutil.copy2(path, target / name)
+
+
+def _artifact_name(name: str, tag: str) -> str:
+    for kind in ARTIFACT_KINDS:
+        if name.startswith(kind):
+            return f"{kind}{tag}-{name[len(kind) :]}"
+    return f"{tag}-{name}"
+
+
+def _coverage_name(name: str, tag: str) -> str | None:
+    if not name.startswith(".coverage."):
+        return None  # the combined .coverage and the text report are made again from the data files
+    return f".coverage.{tag}.{name[len('.coverage.') :]}"
+
+
+def _junit_suites(path: Path) -> list[ET.Element]:
+    if not path.is_file():
+        return []
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise rundata.ResultsError(f"{path}: not valid XML ({exc})") from None
+    return [root] if root.tag == "testsuite" else list(root)
+
+
+def _span(started: str | None, finished: str | None) -> float | None:
+    if not started or not finished:
+        return None
+    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+    return round((parse(finished) - parse(started)).total_seconds(), 1)

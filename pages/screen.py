@@ -1,0 +1,27 @@
+"""What every screen has: its page, its path and, once signed in, the nav bar and the toasts."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from pages.components.nav import NavBar
+from pages.components.toasts import Toasts
+
+
+class Screen:
+    path = "/"
+    heading_text = ""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name=self.heading_text)
+        self.nav = NavBar(page)
+        self.toasts = Toasts(page)
+
+    def open(self) -> None:
+        self.page.goto(self.path)
+        self.wait_until_live()
+
+    def wait_until_live(self) -> None:
+        """Until the page's WebSocket is connected: updates made after this reach the page."""
+        self.nav.connection.filter(has_text="Live").wait_for()

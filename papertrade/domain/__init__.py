@@ -1,0 +1,1 @@
+"""Business rules of PaperTrade: money, instruments, prices, accounts, orders and valuation."""

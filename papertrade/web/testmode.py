@@ -1,0 +1,152 @@
+"""Test-mode routes under /api/test: only mounted with --test-mode, no session or CSRF needed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from papertrade.clock import iso, parse_iso
+from papertrade.domain.accounts import INITIAL_CASH_CENTS
+from papertrade.domain.errors import ValidationFailed
+from papertrade.domain.market import normalize_symbol
+from papertrade.domain.money import MoneyError, parse_cents
+from papertrade.web.http import context, json_object
+
+router = APIRouter(prefix="/api/test")
+
+
+def _optional_text(payload: dict[str, Any], key: str, *, max_length: int) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise ValidationFailed(
+            f"{key} must be a non-empty string of at most {max_length} characters.", field=key
+        )
+    return value.strip()
+
+
+def _cents(payload: dict[str, Any], key: str, *, default: int | None = None, minimum: int = 0) -> int:
+    value = payload.get(key)
+    if value is None:
+        if default is None:
+            raise ValidationFailed(f"{key} is required.", field=key)
+        return default
+    try:
+        cents = parse_cents(value)
+    except MoneyError as exc:
+        raise ValidationFailed(f"{key} must be an amount with at most 2 decimals.", field=key) from exc
+    if cents < minimum:
+        raise ValidationFailed(f"{key} must be at least {minimum / 100:.2f}.", field=key)
+    return cents
+
+
+@router.post("/users", status_code=201)
+async def create_user(request: Request) -> JSONResponse:
+    ctx = context(request)
+    payload = await json_object(request, optional=True)
+    given_username = _optional_text(payload, "username", max_length=64)
+    username = given_username or f"trader_{secrets.token_hex(5)}"
+    password = payload.get("password")
+    if password is None:
+        password = secrets.token_urlsafe(12) + "-Aa1"
+    elif not isinstance(password, str) or not password:
+        raise ValidationFailed("password must be a non-empty string.", field="password")
+    default_display = given_username or f"Trader {username[-5:].upper()}"
+    display_name = _optional_text(payload, "display_name", max_length=128) or default_display
+    cash = _cents(payload, "cash", default=INITIAL_CASH_CENTS)
+    user = await run_in_threadpool(
+        ctx.service.create_account,
+        username=username,
+        password=password,
+        display_name=display_name,
+        cash_cents=cash,
+    )
+    return JSONResponse({**user, "password": password}, status_code=201)
+
+
+@router.post("/instruments", status_code=201)
+async def create_instrument(request: Request) -> JSONResponse:
+    ctx = context(request)
+    payload = await json_object(request)
+    raw_symbol = payload.get("symbol")
+    symbol = normalize_symbol(raw_symbol) if raw_symbol is not None else None
+    ticking = payload.get("ticking", False)
+    if not isinstance(ticking, bool):
+        raise ValidationFailed("ticking must be true or false.", field="ticking")
+    quote = await run_in_threadpool(
+        ctx.service.create_test_instrument,
+        symbol=symbol,
+        name=_optional_text(payload, "name", max_length=128),
+        price_cents=_cents(payload, "price", minimum=1),
+        ticking=ticking,
+    )
+    return JSONResponse(quote, status_code=201)
+
+
+@router.post("/prices")
+async def set_price(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    payload = await json_object(request)
+    symbol = normalize_symbol(payload.get("symbol"))
+    ctx.market.require(symbol)
+    cents = _cents(payload, "price", minimum=1)
+    return await run_in_threadpool(ctx.service.set_price, symbol, cents)
+
+
+@router.post("/feed")
+async def set_feed(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    running = payload.get("running")
+    if not isinstance(running, bool):
+        raise ValidationFailed("running must be true or false.", field="running")
+    context(request).feed.running = running
+    return {"running": running}
+
+
+@router.post("/sessions/expire")
+async def expire_sessions(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    username = _optional_text(payload, "username", max_length=64)
+    if username is None:
+        raise ValidationFailed("username is required.", field="username")
+    return {"expired": await run_in_threadpool(context(request).sessions.expire_user, username)}
+
+
+@router.post("/ws/drop")
+async def drop_sockets(request: Request) -> dict[str, Any]:
+    payload = await json_object(request, optional=True)
+    username = _optional_text(payload, "username", max_length=64)
+    return {"dropped": context(request).hub.drop(username=username, code=1012)}
+
+
+@router.post("/clock")
+async def set_clock(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    if "now" not in payload:
+        raise ValidationFailed("now is required (an ISO 8601 time or null).", field="now")
+    raw = payload["now"]
+    if raw is None:
+        when = None
+    else:
+        try:
+            when = parse_iso(raw) if isinstance(raw, str) else None
+        except ValueError:
+            when = None
+        if when is None:
+            raise ValidationFailed("now must be an ISO 8601 time or null.", field="now")
+    return {"now": iso(context(request).clock.set(when))}
+
+
+@router.post("/reset")
+async def reset(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    await json_object(request, optional=True)
+    await run_in_threadpool(ctx.service.reset)
+    ctx.sessions.forget_all()
+    ctx.hub.drop(username=None, code=1012)
+    return {"reset": True}

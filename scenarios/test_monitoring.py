@@ -1,0 +1,105 @@
+"""Operations: probes, the status page, metrics and request ids."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+UUID4_HEX = re.compile(r"^[0-9a-f]{32}$")
+
+
+def metric(api, sample):
+    """The value of one /metrics sample, e.g. 'papertrade_orders_placed_total' (0 when absent)."""
+    for line in api.request("GET", "/metrics").text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name == sample:
+            return float(value)
+    return 0.0
+
+
+@pytest.mark.smoke
+@pytest.mark.flow("MON-01")
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/health", {"status": "ok"}), ("/ready", {"status": "ready", "database": "ok"})],
+    ids=["health", "ready"],
+)
+def test_probe_answers_200(api, path, body):
+    response = api.request("GET", path)
+    assert response.status_code == 200
+    assert response.json() == body
+
+
+@pytest.mark.flow("MON-01")
+def test_version_is_semantic(api):
+    assert re.fullmatch(r"\d+\.\d+\.\d+", api.call("GET", "/api/version", 200)["version"])
+
+
+@pytest.mark.flow("MON-02")
+def test_status_page_shows_every_component(page, api):
+    version = api.call("GET", "/api/version", 200)["version"]
+    page.goto("/status")
+    expect(page.get_by_role("heading", level=1)).to_have_text("System status")
+    for component in ("service", "database", "feed"):
+        expect(page.get_by_test_id(f"status-{component}")).to_have_text("ok")
+    expect(page.get_by_test_id("status-version")).to_have_text(version)
+    expect(page.get_by_test_id("status-ws-clients")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.get_by_test_id("status-uptime")).not_to_be_empty()
+
+
+@pytest.mark.flow("MON-03")
+def test_request_counter_moves_with_traffic(api):
+    sample = 'papertrade_http_requests_total{method="GET",route="/health",status="200"}'
+    before = metric(api, sample)
+    for _ in range(3):
+        api.request("GET", "/health")
+    assert metric(api, sample) >= before + 3
+
+
+@pytest.mark.capability("test_api")
+@pytest.mark.provokes_errors
+@pytest.mark.flow("MON-03")
+def test_order_counters_move_with_orders(account, symbol):
+    placed, filled = "papertrade_orders_placed_total", "papertrade_orders_filled_total"
+    rejected = 'papertrade_orders_rejected_total{reason="insufficient_shares"}'
+    before = {name: metric(account.api, name) for name in (placed, filled, rejected)}
+    account.api.place_order(symbol, "buy", 1)
+    account.api.request(
+        "POST",
+        "/api/orders",
+        json={"symbol": symbol, "side": "sell", "type": "market", "quantity": 5, "limit_price": None},
+    )
+    after = {name: metric(account.api, name) for name in (placed, filled, rejected)}
+    assert after[placed] >= before[placed] + 1
+    assert after[filled] >= before[filled] + 1
+    assert after[rejected] >= before[rejected] + 1
+
+
+@pytest.mark.flow("MON-03")
+def test_metrics_expose_every_documented_family(api):
+    text = api.request("GET", "/metrics").text
+    for family in (
+        "papertrade_http_requests_total",
+        "papertrade_http_request_duration_seconds_bucket",
+        "papertrade_ws_clients",
+        "papertrade_orders_placed_total",
+        "papertrade_orders_filled_total",
+        "papertrade_feed_ticks_total",
+    ):
+        assert re.search(rf"^{family}[{{ ]", text, re.MULTILINE), family
+
+
+@pytest.mark.flow("MON-04")
+@pytest.mark.parametrize(
+    "path",
+    ["/health", "/api/version", "/login", "/api/nothing-here"],
+    ids=["health", "api", "page", "not-found"],
+)
+def test_every_response_carries_a_new_request_id(api, path):
+    assert UUID4_HEX.match(api.request("GET", path).headers["X-Request-ID"])
+
+
+@pytest.mark.flow("MON-04")
+def test_incoming_request_id_is_echoed(api):
+    response = api.request("GET", "/health", headers={"X-Request-ID": "tradecheck-1234"})
+    assert response.headers["X-Request-ID"] == "tradecheck-1234"

@@ -1,0 +1,321 @@
+"""`tradecheck run` end to end on a tiny synthetic project that stands in for the harness: real
+pytest, xdist, reruns, the results plugin, the gates, the report folder and `latest`. No browser,
+no app: the tests take `browser_name` only, and the conftest writes the harness's recordings."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ci import allure, runs
+from ci.rundata import load_run
+
+pytestmark = pytest.mark.unit
+
+CONFTEST = '''
+import json, os
+from pathlib import Path
+import coverage
+import pytest
+
+APP = Path(__file__).parent / "synthapp.py"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("stand-in for the harness")
+    for name in ("--env", "--connect"):
+        group.addoption(name)
+    group.addoption("--seed", type=int)
+    group.addoption("--artifacts-dir", type=Path)
+    group.addoption("--app-coverage", type=Path)
+
+
+def worker():
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedded_app(pytestconfig):
+    """Like the harness: the app of this worker runs under coverage into --app-coverage."""
+    directory = pytestconfig.getoption("app_coverage")
+    if directory is None:
+        yield
+        return
+    cov = coverage.Coverage(data_file=str(directory / ".coverage"), data_suffix=True, include=[str(APP)])
+    cov.start()
+    namespace = {}
+    exec(compile(APP.read_text(), str(APP), "exec"), namespace)
+    namespace["quote"]()
+    cov.stop()
+    cov.save()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def recordings(request):
+    directory = request.config.getoption("artifacts_dir")
+    yield
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    target = {"env": "local", "base_url": "http://127.0.0.1:8999", "app_version": "9.9.9"}
+    (directory / f"target-{worker()}.json").write_text(json.dumps(target))
+    callspec = getattr(request.node, "callspec", None)
+    browser = callspec.params.get("browser_name", "api") if callspec else "api"
+    with open(directory / f"traffic-{worker()}.jsonl", "a") as stream:
+        for ms in (12.0, 30.0):
+            record = {"nodeid": request.node.nodeid, "browser": browser, "method": "GET",
+                      "url": "http://127.0.0.1:8999/api/quotes", "path": "/api/quotes",
+                      "status": 200, "failure": None, "duration_ms": ms, "provoked": False}
+            stream.write(json.dumps(record) + "\\n")
+'''
+
+SCENARIOS = """
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.smoke
+@pytest.mark.flow("AUTH-01")
+def test_login(browser_name):
+    time.sleep(float(os.environ.get("SYNTH_SLEEP", "0")))
+
+
+@pytest.mark.flow("TRD-01")
+def test_order(browser_name):
+    assert browser_name not in os.environ.get("SYNTH_BROKEN_ON", ""), "order ticket missing"
+
+
+@pytest.mark.flow("TRD-01")
+def test_order_retried(browser_name):
+    state = Path(os.environ["SYNTH_STATE"]) / f"tried-{browser_name}"
+    if not state.exists():
+        state.write_text("once")
+        raise RuntimeError("the first attempt fails")
+
+
+@pytest.mark.smoke
+@pytest.mark.flow("API-01")
+def test_quotes_api():
+    pass
+
+
+@pytest.mark.skip(reason="not on this target")
+def test_not_here():
+    pass
+"""
+
+APP = "def quote():\n    return 1\n\n\ndef order():\n    return 2\n"
+PYTEST_INI = """[pytest]
+markers =
+    smoke: fastest
+    flow(id): flows
+"""
+
+
+@pytest.fixture
+def synthetic(project, tmp_path, monkeypatch):
+    (project / "scenarios").mkdir()
+    (project / "scenarios" / "test_synthetic.py").write_text(SCENARIOS)
+    (project / "conftest.py").write_text(CONFTEST)
+    (project / "synthapp.py").write_text(APP)
+    (project / "pytest.ini").write_text(PYTEST_INI)
+    state = tmp_path / "state"
+    state.mkdir()
+    monkeypatch.setenv("SYNTH_STATE", str(state))
+    monkeypatch.setattr(runs, "installed_browsers", lambda: ["chromium", "firefox"])
+    if not allure.cli_path().is_file():  # the real CLI where `npm ci --prefix ci` ran, else a stand-in
+        pytest.skip("Allure CLI not installed (npm ci --prefix ci)")
+    return project
+
+
+def test_a_regression_run_end_to_end(synthetic, tradecheck):
+    code, out, err = tradecheck(
+        "run", "--profile", "regression", "--workers", "2", "--gate", "code_coverage=40"
+    )
+    assert (code, err) == (0, [])
+    latest = synthetic / "reports" / "latest"
+    assert (latest / "allure-report" / "index.html").is_file()
+    assert (latest / "signoff.md").read_text().startswith("# TradeCheck sign-off: ✅ GO")
+    result = json.loads((latest / "signoff.json").read_text())
+    assert result["browsers"] == ["chromium", "firefox"]
+    assert result["tests"]["total"] == 8  # 3 tests x 2 browsers + the API test + the skipped one
+    assert sorted(f["nodeid"] for f in result["flaky"]) == [
+        f"scenarios/test_synthetic.py::test_order_retried[{b}]" for b in ("chromium", "firefox")
+    ]
+    figures = {g["name"]: g["figure"] for g in result["gates"]}
+    assert figures["critical_flows"] == 100
+    assert figures["p95_ms"] == 30.0
+    assert figures["code_coverage"] == 75.0  # both defs and quote() ran, order() did not: 3 of 4 lines
+    environment = (latest / "allure-results" / "environment.properties").read_text()
+    assert "App\\ version=9.9.9" in environment
+    records = [json.loads(line) for line in (latest / "results" / "results.jsonl").read_text().splitlines()]
+    api = next(r for r in records if r.get("nodeid", "").endswith("test_quotes_api"))
+    assert (api["browser"], api["flows"], api["outcome"]) == (None, ["API-01"], "passed")
+    assert "progress 8/8 done · 0 failed · 2 flaky" in out
+    assert "passed" in out.split("# TradeCheck sign-off")[0]  # pytest's own summary line
+    assert (
+        out.rstrip().splitlines()[-1]
+        == f"Report: reports/runs/{os.readlink(latest).split('/')[-1]}/allure-report/index.html"
+    )
+
+
+def test_a_failure_after_retries_is_no_go(synthetic, tradecheck, monkeypatch):
+    monkeypatch.setenv("SYNTH_BROKEN_ON", "firefox")
+    code, out, _ = tradecheck(
+        "run", "--profile", "regression", "--workers", "0", "--gate", "code_coverage=off"
+    )
+    assert code == 1
+    assert (
+        "FAILED  scenarios/test_synthetic.py::test_order[firefox] — AssertionError: order ticket missing"
+        in out
+    )
+    assert "**Why NO-GO:** failures: 1 (needs <= 0)" in out
+
+
+def test_pytest_rejecting_the_arguments_is_a_usage_error(synthetic, tradecheck):
+    code, _, err = tradecheck("run", "--profile", "smoke", "--", "--no-such-option")
+    assert code == 2
+    assert err == [
+        "tradecheck: error: pytest rejected the arguments: unrecognized arguments: --no-such-option"
+    ]
+    assert not (synthetic / "reports" / "latest").exists()
+
+
+@pytest.mark.parametrize(
+    "interrupt",
+    [
+        lambda process: os.killpg(process.pid, signal.SIGINT),  # Ctrl-C: the whole foreground group
+        lambda process: os.kill(process.pid, signal.SIGTERM),  # a CI cancel: tradecheck alone
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
+    synthetic, tradecheck, interrupt
+):
+    code, _, _ = tradecheck("run", "--profile", "nightly", "--browsers", "chromium", "--workers", "0")
+    latest = synthetic / "reports" / "latest"
+    history = synthetic / "reports" / "history" / "history.jsonl"
+    before = (os.readlink(latest), history.read_text())
+    assert code in (0, 1)
+
+    env = {**os.environ, "SYNTH_SLEEP": "60", "PYTHONPATH": str(runs.subprocess_env()["PYTHONPATH"])}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ci",
+            "run",
+            "--profile",
+            "nightly",
+            "--browsers",
+            "chromium",
+            "--workers",
+            "0",
+        ],
+        cwd=synthetic,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    runs_dir = synthetic / "reports" / "runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until pytest is running the sleeping test
+        newest = max(runs_dir.iterdir(), key=lambda p: p.name)
+        results = newest / "results" / "results.jsonl"
+        if newest.name != before[0].split("/")[-1] and results.is_file() and results.read_text():
+            break
+        time.sleep(0.2)
+    started = time.monotonic()
+    interrupt(process)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    with pytest.raises(ProcessLookupError):  # pytest stopped too: nothing of the run is left running
+        os.killpg(process.pid, 0)
+    assert time.monotonic() - started < 30
+    assert "interrupted" in stderr
+    assert (os.readlink(latest), history.read_text()) == before
+    assert json.loads((newest / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_tradecheck_test_turns_no_tests_collected_into_1(synthetic, capsys):
+    from ci import cli
+
+    (synthetic / "scenarios" / "test_synthetic.py").unlink()
+    assert cli.main(["test", "--", "scenarios", "-p", "no:cacheprovider", "-n", "0"]) == 1
+
+
+def test_the_command_is_written_down_for_the_record(synthetic):
+    meta_command = runs.pytest_command(
+        synthetic / "run",
+        runs.Profile("p", markers="smoke", retries=2, timeout=30),
+        ["chromium", "firefox"],
+        "auto",
+        5,
+        env="local",
+        app_coverage=True,
+        connect="ws://127.0.0.1:3000/pw",
+        shard=(2, 3),
+        durations=synthetic / "ci" / "durations.json",
+        extra=["-k", "login"],
+    )
+    text = " ".join(meta_command[1:])
+    assert text.startswith("-m pytest scenarios -p ci.pytest_results --tradecheck-results")
+    for part in (
+        "-m smoke",
+        "--browser chromium --browser firefox",
+        "-n auto",
+        "--reruns 2",
+        "--timeout 30",
+        "--env local",
+        "--seed 5",
+        "--connect ws://127.0.0.1:3000/pw",
+        "--splits 3 --group 2",
+        "--splitting-algorithm least_duration",
+        "--tracing retain-on-failure",
+        "--screenshot only-on-failure",
+        "-k login",
+    ):
+        assert part in text, part
+
+
+def test_shards_by_recorded_durations_merge_into_the_unsharded_verdict(synthetic, tradecheck):
+    code, _, err = tradecheck("durations", "--workers", "0", "--browsers", "chromium")
+    assert (code, err) == (0, [])
+    durations = json.loads((synthetic / "ci" / "durations.json").read_text())
+    assert "scenarios/test_synthetic.py::test_login[chromium]" in durations
+    shard_dirs, shard_tests = [], []
+    for index in (1, 2):
+        code, _, err = tradecheck(
+            "run",
+            "--profile",
+            "regression",
+            "--browsers",
+            "chromium",
+            "--workers",
+            "0",
+            "--shard",
+            f"{index}/2",
+            "--gate",
+            "code_coverage=off",
+        )
+        assert err == []
+        shard_dirs.append((synthetic / "reports" / "latest").resolve())
+        shard_tests.append({t["nodeid"] for t in load_run(shard_dirs[-1]).tests})
+    assert shard_tests[0]
+    assert shard_tests[1]
+    assert not shard_tests[0] & shard_tests[1]
+    assert len(shard_tests[0] | shard_tests[1]) == 5  # 3 browser tests on chromium + API + skipped
+    code, _out, err = tradecheck("merge", *map(str, shard_dirs))
+    merged = json.loads((synthetic / "reports" / "latest" / "signoff.json").read_text())
+    assert (code, err, merged["verdict"], merged["shards"]) == (0, [], "GO", ["1/2", "2/2"])
+    assert merged["tests"]["total"] == 5

@@ -1,0 +1,42 @@
+"""Session cookies and known passwords never leave a trace."""
+
+import zipfile
+
+import pytest
+
+from fixtures.redaction import redact_text, redact_trace
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cookie: pt_session=abc123; pt_csrf=tok", "Cookie: pt_session=<redacted>; pt_csrf=<redacted>"),
+        (
+            '{"name":"pt_session","value":"abc123","domain":"x"}',
+            '{"name":"pt_session","value":"<redacted>","domain":"x"}',
+        ),
+        ("typed hunter2 into Password", "typed <redacted> into Password"),
+        ("nothing secret", "nothing secret"),
+    ],
+    ids=["cookie-header", "storage-state", "known-password", "untouched"],
+)
+def test_redact_text(text, expected):
+    assert redact_text(text, ["hunter2"]) == expected
+
+
+def test_cookie_seen_in_one_entry_is_redacted_in_every_entry(tmp_path):
+    trace = tmp_path / "trace.zip"
+    with zipfile.ZipFile(trace, "w") as archive:
+        archive.writestr("trace.network", '{"headers":[{"name":"Cookie","value":"pt_csrf=tok42"}]}')
+        archive.writestr("trace.trace", '["META",{"name":"csrf-token","content":"tok42"}] fill hunter2')
+        archive.writestr("resources/image.png", b"\x89PNG\xff\xfe")
+    redact_trace(trace, ["hunter2"])
+    with zipfile.ZipFile(trace) as archive:
+        assert (
+            archive.read("trace.trace")
+            == b'["META",{"name":"csrf-token","content":"<redacted>"}] fill <redacted>'
+        )
+        assert b"tok42" not in archive.read("trace.network")
+        assert archive.read("resources/image.png") == b"\x89PNG\xff\xfe"
