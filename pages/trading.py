@@ -82,4 +82,4 @@ class TradingPage(Screen):
 
     @allure.step("Cancel order {order_id}")
     def cancel_order(self, order_id: int) -> None:
-        self.page.get_by_role("button", name=f"Cancel order {order_id}").click()
+        self.page.get_by_role("button", name=f"Cancel order {order_id}", exact=True).click()
