@@ -2,6 +2,7 @@
 CSRF and limits."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -307,3 +308,70 @@ def test_transactions_csv_is_an_attachment(account, symbol):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert re.search(r'attachment;\s*filename="?transactions\.csv"?', response.headers["Content-Disposition"])
+
+
+@pytest.fixture
+def app_clock(api):
+    """Moves the target's clock; always returns it to real time afterwards."""
+
+    def move_to(moment: datetime) -> None:
+        response = api.request("POST", "/api/test/clock", json={"now": moment.isoformat()})
+        assert response.status_code == 200
+
+    yield move_to
+    api.request("POST", "/api/test/clock", json={"now": None})
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("AUTH-03", "API-07")
+def test_lockout_lasts_exactly_fifteen_minutes(api, account, app_clock):
+    credentials = {"username": account.username, "password": account.password}
+    locked_at = datetime.now(UTC)
+    for _ in range(5):
+        api.request("POST", "/api/auth/login", json={**credentials, "password": "nope"})
+
+    app_clock(locked_at + timedelta(minutes=14))
+    assert api.request("POST", "/api/auth/login", json=credentials).status_code == 429
+    app_clock(locked_at + timedelta(minutes=15, seconds=5))
+    assert api.request("POST", "/api/auth/login", json=credentials).status_code == 200
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("API-07")
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/test/users", {"username": ""}),
+        ("/api/test/users", {"display_name": 42}),
+        ("/api/test/users", {"password": ""}),
+        ("/api/test/users", {"cash": "12.345"}),
+        ("/api/test/instruments", {"price": "abc"}),
+        ("/api/test/instruments", {"price": "0"}),
+        ("/api/test/instruments", {}),
+        ("/api/test/instruments", {"symbol": "bad symbol!", "price": "10.00"}),
+        ("/api/test/prices", {"symbol": "AAPL", "price": "-1"}),
+        ("/api/test/feed", {"running": "yes"}),
+        ("/api/test/sessions/expire", {}),
+        ("/api/test/clock", {}),
+        ("/api/test/clock", {"now": "next tuesday"}),
+    ],
+    ids=[
+        "user-empty-name",
+        "user-numeric-display-name",
+        "user-empty-password",
+        "user-cash-three-decimals",
+        "instrument-price-not-a-number",
+        "instrument-price-zero",
+        "instrument-price-missing",
+        "instrument-bad-symbol",
+        "price-negative",
+        "feed-running-not-bool",
+        "expire-without-username",
+        "clock-without-now",
+        "clock-unparseable",
+    ],
+)
+def test_test_control_api_refuses_bad_payloads_with_422(api, path, body):
+    response = api.request("POST", path, json=body)
+    assert response.status_code == 422
+    assert error_code(response) == "validation_error"

@@ -103,3 +103,17 @@ def test_every_response_carries_a_new_request_id(api, path):
 def test_incoming_request_id_is_echoed(api):
     response = api.request("GET", "/health", headers={"X-Request-ID": "tradecheck-1234"})
     assert response.headers["X-Request-ID"] == "tradecheck-1234"
+
+
+@pytest.mark.capability("test_api")
+@pytest.mark.flow("MON-02")
+def test_status_reports_the_feed_paused_then_running_again(api):
+    def feed_status():
+        return api.request("GET", "/api/status").json()["feed"]
+
+    try:
+        api.request("POST", "/api/test/feed", json={"running": False})
+        assert feed_status() == "paused"
+    finally:
+        api.request("POST", "/api/test/feed", json={"running": True})
+    assert feed_status() == "ok"
