@@ -173,14 +173,17 @@ PASSED, FLAKY, FAILED, SKIPPED, NOT_RUN = "passed", "flaky", "failed", "skipped"
 
 
 def flow_cell(tests: Iterable[Mapping]) -> str:
-    """The state of one flow on one browser, from the tests that cover it there."""
+    """The state of one flow on one browser, from the tests that cover it there.
+
+    One failing test fails the flow: a sign-off must not show a flow as passed while a test of it
+    is red, whatever its other tests did."""
     outcomes = [(t["outcome"], bool(t.get("flaky"))) for t in tests]
+    if any(outcome in FAILED_OUTCOMES or outcome == "xpassed" for outcome, _ in outcomes):
+        return FAILED
     if any(outcome == "passed" and not flaky for outcome, flaky in outcomes):
         return PASSED
     if any(outcome == "passed" for outcome, _ in outcomes):
         return FLAKY
-    if any(outcome in FAILED_OUTCOMES or outcome == "xpassed" for outcome, _ in outcomes):
-        return FAILED
     if outcomes:
         return SKIPPED
     return NOT_RUN

@@ -91,23 +91,27 @@ def test_browser_independent_tests_cover_a_flow_on_every_browser():
     assert matrix == {"API-01": {"chromium": "passed", "firefox": "passed"}}
 
 
-def test_a_flow_needs_a_pass_on_every_browser_of_the_run():
+def test_a_flow_needs_a_pass_and_no_failure_on_every_browser_of_the_run():
     tests = [
         result_record("t::login[chromium]", flows=["AUTH-01"]),
-        result_record("t::login[firefox]", "failed", browser="firefox", flows=["AUTH-01"]),
-        result_record("t::login_remembered[firefox]", browser="firefox", flows=["AUTH-01"]),  # another test
+        result_record("t::login[firefox]", browser="firefox", flows=["AUTH-01"]),
+        result_record("t::limit[chromium]", flows=["TRD-03"]),
+        result_record("t::limit_rests[firefox]", browser="firefox", flows=["TRD-03"]),
+        result_record("t::limit_fills[firefox]", "failed", browser="firefox", flows=["TRD-03"]),
         result_record("t::order[chromium]", flows=["TRD-01"]),
         result_record("t::order[firefox]", "skipped", browser="firefox", flows=["TRD-01"]),
     ]
-    matrix = flow_matrix(tests, ["AUTH-01", "TRD-01", "PORT-01"], BROWSERS)
-    assert matrix["AUTH-01"] == {"chromium": "passed", "firefox": "passed"}  # one passing test is enough
+    flows = ["AUTH-01", "TRD-03", "TRD-01", "PORT-01"]
+    matrix = flow_matrix(tests, flows, BROWSERS)
+    assert matrix["AUTH-01"] == {"chromium": "passed", "firefox": "passed"}
+    assert matrix["TRD-03"] == {"chromium": "passed", "firefox": "failed"}  # one red test fails the flow
     assert matrix["TRD-01"] == {"chromium": "passed", "firefox": "skipped"}
     assert matrix["PORT-01"] == {"chromium": "not run", "firefox": "not run"}
-    percent, uncovered = gates.coverage_percent(matrix, ["AUTH-01", "TRD-01", "PORT-01"], strict=False)
-    assert percent == pytest.approx(100 / 3)
-    assert uncovered == ["TRD-01", "PORT-01"]
+    percent, uncovered = gates.coverage_percent(matrix, flows, strict=False)
+    assert percent == pytest.approx(25)
+    assert uncovered == ["TRD-03", "TRD-01", "PORT-01"]
     assert gates.describe_uncovered(matrix, uncovered, strict=False) == (
-        "TRD-01 (firefox: skipped), PORT-01 (chromium: not run, firefox: not run)"
+        "TRD-03 (firefox: failed), TRD-01 (firefox: skipped), PORT-01 (chromium: not run, firefox: not run)"
     )
 
 
