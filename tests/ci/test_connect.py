@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -66,12 +67,13 @@ def browser_server(tmp_path):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # `python -m playwright` runs node as a child: stop the whole group
     )
     try:
         wait_for_port(port, process)
         yield f"ws://127.0.0.1:{port}/tradecheck"
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
 
 
