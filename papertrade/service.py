@@ -144,6 +144,24 @@ class TradingService:
             portfolio.record_day_start(session, account_id, *valuation.day_start)
         return valuation.body
 
+    def orders(self, account_id: int, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+        """The account's orders, newest first, as the contract's `order` objects."""
+        with self.db.read() as session:
+            found = orders.list_orders(session, account_id, status=status, limit=limit)
+        return [orders.order_dict(order) for order in found]
+
+    def transactions(
+        self, account_id: int, *, limit: int | None = None, newest_first: bool = True
+    ) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            found = orders.list_transactions(session, account_id, limit=limit, newest_first=newest_first)
+        return [orders.transaction_dict(item) for item in found]
+
+    def notifications(self, account_id: int, *, limit: int) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            found = accounts.list_notifications(session, account_id, limit=limit)
+        return [accounts.notification_dict(item) for item in found]
+
     # orders -------------------------------------------------------------------------------
     def place_order(self, account_id: int, payload: object) -> dict[str, Any]:
         try:

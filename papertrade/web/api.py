@@ -142,9 +142,8 @@ def list_orders(
     if status not in (None, "", *orders.STATUSES):
         raise ValidationFailed("Status must be open, filled or cancelled.", field="status")
     count = _list_limit(limit, default=100)
-    with context(request).db.read() as session:
-        found = orders.list_orders(session, auth.account_id, status=status or None, limit=count)
-    return json_ok({"orders": [orders.order_dict(order) for order in found]})
+    found = context(request).service.orders(auth.account_id, status=status or None, limit=count)
+    return json_ok({"orders": found})
 
 
 @router.get("/orders/{order_id}")
@@ -167,18 +166,12 @@ def get_portfolio(request: Request, auth: CurrentUser) -> JSONResponse:
 @router.get("/transactions")
 def list_transactions(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
     count = _list_limit(limit, default=MAX_LIST_LIMIT)
-    with context(request).db.read() as session:
-        found = orders.list_transactions(session, auth.account_id, limit=count)
-    return json_ok({"transactions": [orders.transaction_dict(item) for item in found]})
+    return json_ok({"transactions": context(request).service.transactions(auth.account_id, limit=count)})
 
 
 @router.get("/transactions.csv")
 def transactions_csv(request: Request, auth: CurrentUser) -> Response:
-    with context(request).db.read() as session:
-        rows = [
-            orders.transaction_dict(item)
-            for item in orders.list_transactions(session, auth.account_id, newest_first=False)
-        ]
+    rows = context(request).service.transactions(auth.account_id, newest_first=False)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -194,6 +187,4 @@ def transactions_csv(request: Request, auth: CurrentUser) -> Response:
 @router.get("/notifications")
 def list_notifications(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
     count = _list_limit(limit, default=50)
-    with context(request).db.read() as session:
-        found = accounts.list_notifications(session, auth.account_id, limit=count)
-    return json_ok({"notifications": [accounts.notification_dict(item) for item in found]})
+    return json_ok({"notifications": context(request).service.notifications(auth.account_id, limit=count)})

@@ -12,13 +12,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from papertrade import __version__
-from papertrade.domain import accounts, orders
+from papertrade.domain import orders
 from papertrade.domain.errors import AccountLocked, InvalidCredentials, UnknownSymbol
 from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import format_money, format_pct, format_pnl
 from papertrade.web.api import sign_in, watchlist_quotes
 from papertrade.web.assets import Assets
-from papertrade.web.http import AppContext, context
+from papertrade.web.http import context
 from papertrade.web.ops import status_summary
 from papertrade.web.security import (
     SESSION_COOKIE,
@@ -184,27 +184,15 @@ async def logout_submit(request: Request) -> Response:
     return response
 
 
-def _orders(ctx: AppContext, account_id: int, *, status: str | None, limit: int) -> list[dict[str, Any]]:
-    with ctx.db.read() as session:
-        return [
-            orders.order_dict(o) for o in orders.list_orders(session, account_id, status=status, limit=limit)
-        ]
-
-
 @router.get("/dashboard")
 def dashboard(request: Request) -> Response:
     auth = require_auth(request)
     ctx = context(request)
-    with ctx.db.read() as session:
-        notifications = [
-            accounts.notification_dict(item)
-            for item in accounts.list_notifications(session, auth.account_id, limit=RECENT_NOTIFICATIONS)
-        ]
     values = {
         "portfolio": ctx.service.portfolio(auth.account_id),
         "watchlist": watchlist_quotes(ctx, auth.account_id),
-        "recent_orders": _orders(ctx, auth.account_id, status=None, limit=RECENT_ORDERS),
-        "notifications": notifications,
+        "recent_orders": ctx.service.orders(auth.account_id, status=None, limit=RECENT_ORDERS),
+        "notifications": ctx.service.notifications(auth.account_id, limit=RECENT_NOTIFICATIONS),
     }
     return render(request, "dashboard.html", values, auth=auth)
 
@@ -224,8 +212,8 @@ def _trade(request: Request, symbol: str | None) -> Response:
         "symbol": symbol,
         "quote": state.quote(),
         "instruments": instruments,
-        "open_orders": _orders(ctx, auth.account_id, status="open", limit=PAGE_LIST_LIMIT),
-        "history": _orders(ctx, auth.account_id, status=None, limit=HISTORY_ORDERS),
+        "open_orders": ctx.service.orders(auth.account_id, status="open", limit=PAGE_LIST_LIMIT),
+        "history": ctx.service.orders(auth.account_id, status=None, limit=HISTORY_ORDERS),
         "max_quantity": orders.MAX_QUANTITY,
     }
     return render(request, "trade.html", values, auth=auth)
@@ -245,12 +233,10 @@ def trade_symbol(request: Request, symbol: str) -> Response:
 def portfolio_page(request: Request) -> Response:
     auth = require_auth(request)
     ctx = context(request)
-    with ctx.db.read() as session:
-        transactions = [
-            orders.transaction_dict(item)
-            for item in orders.list_transactions(session, auth.account_id, limit=PAGE_LIST_LIMIT)
-        ]
-    values = {"portfolio": ctx.service.portfolio(auth.account_id), "transactions": transactions}
+    values = {
+        "portfolio": ctx.service.portfolio(auth.account_id),
+        "transactions": ctx.service.transactions(auth.account_id, limit=PAGE_LIST_LIMIT),
+    }
     return render(request, "portfolio.html", values, auth=auth)
 
 
