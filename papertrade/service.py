@@ -150,6 +150,11 @@ class TradingService:
             found = orders.list_orders(session, account_id, status=status, limit=limit)
         return [orders.order_dict(order) for order in found]
 
+    def order(self, account_id: int, order_id: int) -> dict[str, Any]:
+        """One of the account's orders; NotFound for another account's (or no such) order."""
+        with self.db.read() as session:
+            return orders.order_dict(orders.get_order(session, account_id, order_id))
+
     def transactions(
         self, account_id: int, *, limit: int | None = None, newest_first: bool = True
     ) -> list[dict[str, Any]]:

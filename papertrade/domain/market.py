@@ -12,6 +12,7 @@ import string
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -59,6 +60,13 @@ class InstrumentState:
         return self.last_cents + HALF_SPREAD_CENTS
 
     def quote(self) -> dict[str, Any]:
+        """The contract's quote (a fresh dict: callers may extend it)."""
+        return dict(self._quote)
+
+    @cached_property
+    def _quote(self) -> dict[str, Any]:
+        # A state never changes (a new price is a new state), so each is formatted once, however
+        # many quote lists, watchlists and ticks carry it.
         return {
             "symbol": self.symbol,
             "name": self.name,

@@ -227,31 +227,13 @@ class OrderRecord:
 
 
 def reserved_cash_cents(session: Session, account_id: int) -> int:
-    total = (
-        session.connection()
-        .execute(
-            select(func.coalesce(func.sum(ORDERS.c.quantity * ORDERS.c.limit_price_cents), 0)).where(
-                ORDERS.c.account_id == account_id, ORDERS.c.status == "open", ORDERS.c.side == "buy"
-            )
-        )
-        .scalar()
-    )
+    total = session.connection().execute(SQL_RESERVED_CASH, {"account_id": account_id}).scalar()
     return int(total or 0)
 
 
 def reserved_shares(session: Session, account_id: int, symbol: str) -> int:
-    total = (
-        session.connection()
-        .execute(
-            select(func.coalesce(func.sum(ORDERS.c.quantity), 0)).where(
-                ORDERS.c.account_id == account_id,
-                ORDERS.c.status == "open",
-                ORDERS.c.side == "sell",
-                ORDERS.c.symbol == symbol,
-            )
-        )
-        .scalar()
-    )
+    params = {"account_id": account_id, "symbol": symbol}
+    total = session.connection().execute(SQL_RESERVED_SHARES, params).scalar()
     return int(total or 0)
 
 
@@ -320,30 +302,31 @@ def _fill(
     if order.side == "buy":
         if position is None:
             connection.execute(
-                insert(POSITIONS).values(
-                    account_id=order.account_id,
-                    symbol=order.symbol,
-                    quantity=order.quantity,
-                    cost_cents=amount,
-                )
+                SQL_INSERT_POSITION,
+                {
+                    "account_id": order.account_id,
+                    "symbol": order.symbol,
+                    "quantity": order.quantity,
+                    "cost_cents": amount,
+                },
             )
         else:
             connection.execute(
-                update(POSITIONS)
-                .where(POSITIONS.c.id == position.id)
-                .values(quantity=position.quantity + order.quantity, cost_cents=position.cost_cents + amount)
+                SQL_SET_POSITION,
+                {
+                    "b_id": position.id,
+                    "b_quantity": position.quantity + order.quantity,
+                    "b_cost": position.cost_cents + amount,
+                },
             )
         cash_change = -amount
     else:
         removed_cost = round_half_up(position.cost_cents * order.quantity, position.quantity)
         realized = amount - removed_cost
         remaining = position.quantity - order.quantity
+        remaining_cost = 0 if remaining == 0 else position.cost_cents - removed_cost
         connection.execute(
-            update(POSITIONS)
-            .where(POSITIONS.c.id == position.id)
-            .values(
-                quantity=remaining, cost_cents=0 if remaining == 0 else position.cost_cents - removed_cost
-            )
+            SQL_SET_POSITION, {"b_id": position.id, "b_quantity": remaining, "b_cost": remaining_cost}
         )
         cash_change = amount
     connection.execute(

@@ -1,7 +1,8 @@
 """The JSON API under /api (see docs/papertrade-contract.md).
 
-Endpoints that touch the database are plain `def` (run in the threadpool); the ones that only read
-the in-memory market are `async`. All answer with `json_ok` to skip the generic encoder.
+Every endpoint is `async`: database work goes through `db_call` (on the loop for SQLite, in the
+threadpool otherwise), password checks always to the threadpool, and the in-memory market is
+read directly. All answer with `json_ok` to skip the generic encoder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from papertrade.domain import accounts, orders
 from papertrade.domain.errors import NotFound, ValidationFailed
 from papertrade.domain.market import normalize_symbol
-from papertrade.web.http import AppContext, api_auth, context, json_object, json_ok
+from papertrade.web.http import AppContext, api_auth, context, db_call, json_object, json_ok
 from papertrade.web.security import Auth, clear_auth_cookies, set_auth_cookies
 
 router = APIRouter(prefix="/api")
@@ -57,6 +58,7 @@ def _order_id(raw: str) -> int:
 async def login(request: Request) -> JSONResponse:
     ctx = context(request)
     username, password = accounts.validate_credentials(await json_object(request))
+    # Not db_call: the password check is slow on purpose, so it always leaves the loop.
     user, token, csrf = await run_in_threadpool(sign_in, ctx, username, password)
     response = json_ok({"user": user, "csrf_token": csrf})
     set_auth_cookies(response, request, token, csrf)
@@ -64,8 +66,9 @@ async def login(request: Request) -> JSONResponse:
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, auth: CurrentUser) -> Response:
-    context(request).sessions.revoke(auth.token_hash)
+async def logout(request: Request, auth: CurrentUser) -> Response:
+    ctx = context(request)
+    await db_call(ctx.db, ctx.sessions.revoke, auth.token_hash)
     response = Response(status_code=204)
     clear_auth_cookies(response, request)
     return response
@@ -95,8 +98,9 @@ async def quote(request: Request, symbol: str) -> JSONResponse:
 
 # watchlist ----------------------------------------------------------------------------------
 @router.get("/watchlist")
-def get_watchlist(request: Request, auth: CurrentUser) -> JSONResponse:
-    return json_ok({"quotes": watchlist_quotes(context(request), auth.account_id)})
+async def get_watchlist(request: Request, auth: CurrentUser) -> JSONResponse:
+    ctx = context(request)
+    return json_ok({"quotes": await db_call(ctx.db, watchlist_quotes, ctx, auth.account_id)})
 
 
 @router.post("/watchlist")
@@ -113,17 +117,21 @@ async def add_watchlist(request: Request, auth: CurrentUser) -> JSONResponse:
             accounts.add_to_watchlist(session, auth.account_id, symbol)
         return watchlist_quotes(ctx, auth.account_id)
 
-    return json_ok({"quotes": await run_in_threadpool(add)})
+    return json_ok({"quotes": await db_call(ctx.db, add)})
 
 
 @router.delete("/watchlist/{symbol}")
-def remove_watchlist(request: Request, symbol: str, auth: CurrentUser) -> JSONResponse:
+async def remove_watchlist(request: Request, symbol: str, auth: CurrentUser) -> JSONResponse:
     ctx = context(request)
     symbol = normalize_symbol(symbol)
     ctx.market.require(symbol)
-    with ctx.db.write() as session:
-        accounts.remove_from_watchlist(session, auth.account_id, symbol)
-    return json_ok({"quotes": watchlist_quotes(ctx, auth.account_id)})
+
+    def remove() -> list[dict[str, Any]]:
+        with ctx.db.write() as session:
+            accounts.remove_from_watchlist(session, auth.account_id, symbol)
+        return watchlist_quotes(ctx, auth.account_id)
+
+    return json_ok({"quotes": await db_call(ctx.db, remove)})
 
 
 # orders -------------------------------------------------------------------------------------
@@ -131,47 +139,53 @@ def remove_watchlist(request: Request, symbol: str, auth: CurrentUser) -> JSONRe
 async def place_order(request: Request, auth: CurrentUser) -> JSONResponse:
     ctx = context(request)
     payload = await json_object(request)
-    order = await run_in_threadpool(ctx.service.place_order, auth.account_id, payload)
+    order = await db_call(ctx.db, ctx.service.place_order, auth.account_id, payload)
     return json_ok(order, status_code=201)
 
 
 @router.get("/orders")
-def list_orders(
+async def list_orders(
     request: Request, auth: CurrentUser, status: str | None = None, limit: str | None = None
 ) -> JSONResponse:
     if status not in (None, "", *orders.STATUSES):
         raise ValidationFailed("Status must be open, filled or cancelled.", field="status")
     count = _list_limit(limit, default=100)
-    found = context(request).service.orders(auth.account_id, status=status or None, limit=count)
+    ctx = context(request)
+    found = await db_call(ctx.db, ctx.service.orders, auth.account_id, status=status or None, limit=count)
     return json_ok({"orders": found})
 
 
 @router.get("/orders/{order_id}")
-def get_order(request: Request, order_id: str, auth: CurrentUser) -> JSONResponse:
-    with context(request).db.read() as session:
-        return json_ok(orders.order_dict(orders.get_order(session, auth.account_id, _order_id(order_id))))
+async def get_order(request: Request, order_id: str, auth: CurrentUser) -> JSONResponse:
+    ctx = context(request)
+    return json_ok(await db_call(ctx.db, ctx.service.order, auth.account_id, _order_id(order_id)))
 
 
 @router.post("/orders/{order_id}/cancel")
-def cancel_order(request: Request, order_id: str, auth: CurrentUser) -> JSONResponse:
-    return json_ok(context(request).service.cancel_order(auth.account_id, _order_id(order_id)))
+async def cancel_order(request: Request, order_id: str, auth: CurrentUser) -> JSONResponse:
+    ctx = context(request)
+    return json_ok(await db_call(ctx.db, ctx.service.cancel_order, auth.account_id, _order_id(order_id)))
 
 
 # portfolio and history ----------------------------------------------------------------------
 @router.get("/portfolio")
-def get_portfolio(request: Request, auth: CurrentUser) -> JSONResponse:
-    return json_ok(context(request).service.portfolio(auth.account_id))
+async def get_portfolio(request: Request, auth: CurrentUser) -> JSONResponse:
+    ctx = context(request)
+    return json_ok(await db_call(ctx.db, ctx.service.portfolio, auth.account_id))
 
 
 @router.get("/transactions")
-def list_transactions(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
+async def list_transactions(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
     count = _list_limit(limit, default=MAX_LIST_LIMIT)
-    return json_ok({"transactions": context(request).service.transactions(auth.account_id, limit=count)})
+    ctx = context(request)
+    found = await db_call(ctx.db, ctx.service.transactions, auth.account_id, limit=count)
+    return json_ok({"transactions": found})
 
 
 @router.get("/transactions.csv")
-def transactions_csv(request: Request, auth: CurrentUser) -> Response:
-    rows = context(request).service.transactions(auth.account_id, newest_first=False)
+async def transactions_csv(request: Request, auth: CurrentUser) -> Response:
+    ctx = context(request)
+    rows = await db_call(ctx.db, ctx.service.transactions, auth.account_id, newest_first=False)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -185,6 +199,8 @@ def transactions_csv(request: Request, auth: CurrentUser) -> Response:
 
 
 @router.get("/notifications")
-def list_notifications(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
+async def list_notifications(request: Request, auth: CurrentUser, limit: str | None = None) -> JSONResponse:
     count = _list_limit(limit, default=50)
-    return json_ok({"notifications": context(request).service.notifications(auth.account_id, limit=count)})
+    ctx = context(request)
+    found = await db_call(ctx.db, ctx.service.notifications, auth.account_id, limit=count)
+    return json_ok({"notifications": found})

@@ -7,9 +7,8 @@ import contextlib
 import logging
 import time
 
-from starlette.concurrency import run_in_threadpool
-
 from papertrade.service import TradingService
+from papertrade.web.http import db_call
 
 log = logging.getLogger("papertrade.feed")
 
@@ -40,7 +39,7 @@ class Feed:
             if not self.running:
                 continue
             try:
-                await run_in_threadpool(self.service.tick)
+                await db_call(self.service.db, self.service.tick)
                 self.failing = False
                 self.last_tick = time.monotonic()
             except Exception:

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 
 from papertrade import __version__
 from papertrade.clock import iso
 from papertrade.db import safe_url
-from papertrade.web.http import AppContext, context
+from papertrade.web.http import AppContext, context, db_call
 
 router = APIRouter()
 
@@ -55,7 +54,8 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
-    problem = await run_in_threadpool(database_problem, context(request))
+    ctx = context(request)
+    problem = await db_call(ctx.db, database_problem, ctx)
     if problem is None:
         return JSONResponse({"status": "ready", "database": "ok"})
     return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
@@ -72,5 +72,6 @@ async def version() -> dict[str, str]:
 
 
 @router.get("/api/status")
-def status(request: Request) -> dict[str, Any]:
-    return status_summary(context(request))
+async def status(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    return await db_call(ctx.db, status_summary, ctx)

@@ -14,7 +14,7 @@ from papertrade.domain.accounts import INITIAL_CASH_CENTS
 from papertrade.domain.errors import ValidationFailed
 from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import MoneyError, parse_cents
-from papertrade.web.http import context, json_object
+from papertrade.web.http import context, db_call, json_object
 
 router = APIRouter(prefix="/api/test")
 
@@ -59,6 +59,7 @@ async def create_user(request: Request) -> JSONResponse:
     default_display = given_username or f"Trader {username[-5:].upper()}"
     display_name = _optional_text(payload, "display_name", max_length=128) or default_display
     cash = _cents(payload, "cash", default=INITIAL_CASH_CENTS)
+    # Not db_call: hashing the password is slow on purpose, so it always leaves the loop.
     user = await run_in_threadpool(
         ctx.service.create_account,
         username=username,
@@ -78,7 +79,8 @@ async def create_instrument(request: Request) -> JSONResponse:
     ticking = payload.get("ticking", False)
     if not isinstance(ticking, bool):
         raise ValidationFailed("ticking must be true or false.", field="ticking")
-    quote = await run_in_threadpool(
+    quote = await db_call(
+        ctx.db,
         ctx.service.create_test_instrument,
         symbol=symbol,
         name=_optional_text(payload, "name", max_length=128),
@@ -95,7 +97,7 @@ async def set_price(request: Request) -> dict[str, Any]:
     symbol = normalize_symbol(payload.get("symbol"))
     ctx.market.require(symbol)
     cents = _cents(payload, "price", minimum=1)
-    return await run_in_threadpool(ctx.service.set_price, symbol, cents)
+    return await db_call(ctx.db, ctx.service.set_price, symbol, cents)
 
 
 @router.post("/feed")
@@ -114,7 +116,8 @@ async def expire_sessions(request: Request) -> dict[str, Any]:
     username = _optional_text(payload, "username", max_length=64)
     if username is None:
         raise ValidationFailed("username is required.", field="username")
-    return {"expired": await run_in_threadpool(context(request).sessions.expire_user, username)}
+    ctx = context(request)
+    return {"expired": await db_call(ctx.db, ctx.sessions.expire_user, username)}
 
 
 @router.post("/ws/drop")
@@ -146,7 +149,7 @@ async def set_clock(request: Request) -> dict[str, Any]:
 async def reset(request: Request) -> dict[str, Any]:
     ctx = context(request)
     await json_object(request, optional=True)
-    await run_in_threadpool(ctx.service.reset)
+    await db_call(ctx.db, ctx.service.reset)
     ctx.sessions.forget_all()
     ctx.hub.drop(username=None, code=1012)
     return {"reset": True}

@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from starlette.concurrency import run_in_threadpool
 
 from papertrade.domain.events import Message
 from papertrade.domain.market import normalize_symbol
 from papertrade.metrics import Metrics
+from papertrade.web.http import db_call
 from papertrade.web.security import SESSION_COOKIE, Auth
 
 log = logging.getLogger("papertrade.ws")
@@ -181,7 +181,7 @@ def _handle(connection: Connection, raw: str, market) -> dict[str, Any] | None:
 @router.websocket("/ws")
 async def stream(websocket: WebSocket) -> None:
     ctx = websocket.app.state.pt
-    lookup = await run_in_threadpool(ctx.sessions.lookup, websocket.cookies.get(SESSION_COOKIE))
+    lookup = await db_call(ctx.db, ctx.sessions.lookup, websocket.cookies.get(SESSION_COOKIE))
     refusal = None
     if not _origin_allowed(websocket):
         refusal = CLOSE_FORBIDDEN_ORIGIN
