@@ -2,29 +2,35 @@
 """Fixtures for PaperTrade's unit tests: one test-mode app per session, a fresh trader per test.
 
 Tests isolate themselves through their own users and their own non-ticking test instruments,
-so the expensive app (migrations, market load) is built once per session.
+so the expensive app (migrations, market load) is built once per session. They run on SQLite;
+with `PAPERTRADE_TEST_DATABASE_URL` (say postgresql+psycopg://user:pw@host/postgres) every
+database they use is a fresh one on that server instead.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 
 # Starlette 1.x nudges towards httpx2 for its TestClient; httpx is what is installed here.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pt_helpers import Trader, write_test_static, write_test_templates
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from papertrade.config import Settings
 from papertrade.domain import accounts
 from papertrade.web.app import create_app
 
 _counter = itertools.count(1)
+TEST_SERVER_VARIABLE = "PAPERTRADE_TEST_DATABASE_URL"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,12 +48,40 @@ def site_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def make_settings(tmp_path_factory: pytest.TempPathFactory, site_dirs):
+def new_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """A maker of empty databases: SQLite files, or with `PAPERTRADE_TEST_DATABASE_URL` set (a
+    server URL whose user may create databases) fresh databases on that server, dropped at the end."""
+    server = os.environ.get(TEST_SERVER_VARIABLE)
+    created: list[str] = []
+
+    def admin(statement: str) -> None:
+        engine = create_engine(server, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+    def build() -> str:
+        if not server:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'papertrade.db'}"
+        name = f"papertrade_test_{os.getpid()}_{len(created)}"
+        admin(f'DROP DATABASE IF EXISTS "{name}"')
+        admin(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    yield build
+    for name in created:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def make_settings(new_database_url, site_dirs):
     def build(**overrides: Any) -> Settings:
-        database = tmp_path_factory.mktemp("db") / "papertrade.db"
         templates, static = site_dirs
         values = {
-            "database_url": f"sqlite:///{database}",
+            "database_url": new_database_url(),
             "test_mode": True,
             "tick_interval": 3600.0,
             "templates_dir": templates,

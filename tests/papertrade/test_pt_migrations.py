@@ -19,8 +19,8 @@ TABLES = {
 }
 
 
-def test_upgrade_from_empty_creates_every_table_and_index(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_upgrade_from_empty_creates_every_table_and_index(new_database_url):
+    url = new_database_url()
 
     db.upgrade(url)
 
@@ -39,8 +39,8 @@ def test_upgrade_from_empty_creates_every_table_and_index(tmp_path):
     engine.dispose()
 
 
-def test_downgrade_removes_everything_and_upgrade_again_works(tmp_path):
-    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+def test_downgrade_removes_everything_and_upgrade_again_works(new_database_url):
+    url = new_database_url()
     db.upgrade(url)
 
     db.downgrade(url)
@@ -54,14 +54,14 @@ def test_downgrade_removes_everything_and_upgrade_again_works(tmp_path):
     engine.dispose()
 
 
-def test_models_match_the_migration(tmp_path):
+def test_models_match_the_migration(new_database_url):
     """The ORM metadata and the migrated schema agree (autogenerate finds nothing to do)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from papertrade.models import Base
 
-    url = f"sqlite:///{tmp_path / 'compare.db'}"
+    url = new_database_url()
     db.upgrade(url)
     engine = create_engine(url)
     with engine.connect() as connection:
