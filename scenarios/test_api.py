@@ -375,3 +375,86 @@ def test_test_control_api_refuses_bad_payloads_with_422(api, path, body):
     response = api.request("POST", path, json=body)
     assert response.status_code == 422
     assert error_code(response) == "validation_error"
+
+
+# The routes of docs/papertrade-contract.md: each must be described at /openapi.json.
+CONTRACT_ROUTES = {
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/me"),
+    ("GET", "/api/instruments"),
+    ("GET", "/api/quotes"),
+    ("GET", "/api/quotes/{symbol}"),
+    ("GET", "/api/watchlist"),
+    ("POST", "/api/watchlist"),
+    ("DELETE", "/api/watchlist/{symbol}"),
+    ("POST", "/api/orders"),
+    ("GET", "/api/orders"),
+    ("GET", "/api/orders/{order_id}"),
+    ("POST", "/api/orders/{order_id}/cancel"),
+    ("GET", "/api/portfolio"),
+    ("GET", "/api/transactions"),
+    ("GET", "/api/transactions.csv"),
+    ("GET", "/api/notifications"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/metrics"),
+}
+
+
+@pytest.mark.flow("API-08")
+def test_every_contract_route_is_described(api_contract):
+    assert CONTRACT_ROUTES - api_contract.routes() == set()
+    order_request = api_contract.spec["components"]["schemas"]["OrderRequest"]
+    assert set(order_request["required"]) == {"symbol", "side", "type", "quantity"}
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("API-08")
+def test_answers_match_their_description(api, api_contract, account, symbol):
+    client = account.api
+    filled = client.place_order(symbol, "buy", 10)
+    resting = client.place_order(symbol, "buy", 5, limit_price="140.00")
+    client.place_order(symbol, "sell", 4)
+    exchanges = [
+        ("GET", "/health", api.request("GET", "/health")),
+        ("GET", "/ready", api.request("GET", "/ready")),
+        ("GET", "/api/status", api.request("GET", "/api/status")),
+        ("GET", "/api/me", client.request("GET", "/api/me")),
+        ("GET", "/api/instruments", api.request("GET", "/api/instruments")),
+        ("GET", "/api/quotes", api.request("GET", "/api/quotes")),
+        ("GET", "/api/quotes/{symbol}", api.request("GET", f"/api/quotes/{symbol}")),
+        ("POST", "/api/watchlist", client.request("POST", "/api/watchlist", json={"symbol": symbol})),
+        ("GET", "/api/orders/{order_id}", client.request("GET", f"/api/orders/{filled['id']}")),
+        (
+            "POST",
+            "/api/orders/{order_id}/cancel",
+            client.request("POST", f"/api/orders/{resting['id']}/cancel"),
+        ),
+        ("GET", "/api/orders", client.request("GET", "/api/orders")),
+        ("GET", "/api/portfolio", client.request("GET", "/api/portfolio")),
+        ("GET", "/api/transactions", client.request("GET", "/api/transactions")),
+        ("GET", "/api/notifications", client.request("GET", "/api/notifications")),
+        # refusals carry the error body of the contract
+        (
+            "POST",
+            "/api/orders",
+            client.request("POST", "/api/orders", json={"symbol": symbol, "side": "hold"}),
+        ),
+        (
+            "POST",
+            "/api/orders/{order_id}/cancel",
+            client.request("POST", f"/api/orders/{resting['id']}/cancel"),
+        ),
+        ("GET", "/api/orders/{order_id}", client.request("GET", "/api/orders/999999999")),
+        ("GET", "/api/portfolio", api.request("GET", "/api/portfolio")),
+    ]
+    statuses = [response.status_code for _, _, response in exchanges]
+    assert statuses == [200] * 14 + [422, 409, 404, 401]
+    assert [
+        problem
+        for method, path, response in exchanges
+        for problem in api_contract.problems(method, path, response)
+    ] == []
+    portfolio = exchanges[11][2].json()
+    assert [(p["symbol"], p["quantity"]) for p in portfolio["positions"]] == [(symbol, 6)]

@@ -20,7 +20,7 @@ from papertrade.domain.errors import DomainError
 from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
-from papertrade.web import api, assets, ops, pages, testmode, ws
+from papertrade.web import api, assets, openapi, ops, pages, testmode, ws
 from papertrade.web.feed import Feed
 from papertrade.web.http import AppContext, domain_error_response, error_response
 from papertrade.web.middleware import RequestContextMiddleware
@@ -32,7 +32,14 @@ GZIP_MINIMUM_BYTES = 1024
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    if path.startswith(("/api/", "/static/")) or path in ("/api", "/health", "/ready", "/metrics", "/ws"):
+    if path.startswith(("/api/", "/static/")) or path in (
+        "/api",
+        "/health",
+        "/ready",
+        "/metrics",
+        "/openapi.json",
+        "/ws",
+    ):
         return True
     return "text/html" not in request.headers.get("accept", "")
 
@@ -119,10 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="PaperTrade",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs" if settings.test_mode else None,
+        docs_url=None,  # the interactive docs load their scripts from a CDN; the JSON is enough
         redoc_url=None,
-        openapi_url="/api/openapi.json" if settings.test_mode else None,
+        openapi_url="/openapi.json",
     )
+    openapi.install(app)
     app.state.pt = ctx
     app.state.assets = assets.Assets(settings.static_dir)
     app.state.templates = pages.make_templates(settings.templates_dir, app.state.assets)

@@ -175,3 +175,39 @@ def test_test_routes_are_absent_without_test_mode(make_settings):
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
         assert client.get("/health").status_code == 200
+        spec = client.get("/openapi.json").json()
+    assert not [path for path in spec["paths"] if path.startswith("/api/test/")]
+    assert not [name for name in spec["components"]["schemas"] if name.startswith("Test")]
+
+
+def test_openapi_describes_bodies_answers_and_errors(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    place = spec["paths"]["/api/orders"]["post"]
+    assert place["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrderRequest"
+    }
+    assert sorted(place["responses"]) == ["201", "400", "401", "403", "413", "422"]
+    assert place["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert place["security"] == [{"session": []}]
+    order = spec["components"]["schemas"]["Order"]
+    assert order["additionalProperties"] is False
+    assert order["properties"]["status"]["enum"] == ["open", "filled", "cancelled"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert "/api/test/prices" in spec["paths"]
+
+
+def test_an_undescribed_route_cannot_ship(make_settings):
+    from papertrade.web import openapi
+
+    app = create_app(make_settings())
+
+    @app.get("/api/undescribed")
+    async def undescribed() -> dict:
+        return {}
+
+    with pytest.raises(LookupError, match=r"GET /api/undescribed is not described"):
+        openapi.describe(app)
