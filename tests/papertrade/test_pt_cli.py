@@ -52,6 +52,20 @@ def test_bad_database_exits_3(capsys, tmp_path):
     )
 
 
+def test_unreachable_postgresql_exits_3_with_one_line_and_no_password(capsys):
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code = main(["migrate", "--database-url", f"postgresql+psycopg://trader:hunter2@127.0.0.1:{port}/pt"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.startswith(
+        f"papertrade: cannot open database postgresql+psycopg://trader:***@127.0.0.1:{port}/pt: "
+    )
+    assert "hunter2" not in err
+    assert err.count("\n") == 1
+
+
 def test_port_in_use_exits_2(capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
