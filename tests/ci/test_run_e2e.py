@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +86,8 @@ import pytest
 @pytest.mark.smoke
 @pytest.mark.flow("AUTH-01")
 def test_login(browser_name):
+    if os.environ.get("SYNTH_SLEEP"):
+        (Path(os.environ["SYNTH_STATE"]) / "sleeping").write_text(browser_name)
     time.sleep(float(os.environ.get("SYNTH_SLEEP", "0")))
 
 
@@ -227,17 +230,20 @@ def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
         text=True,
         start_new_session=True,
     )
-    runs_dir = synthetic / "reports" / "runs"
+    sleeping = Path(os.environ["SYNTH_STATE"]) / "sleeping"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until pytest is running the sleeping test
-        newest = max(runs_dir.iterdir(), key=lambda p: p.name)
-        results = newest / "results" / "results.jsonl"
-        if newest.name != before[0].split("/")[-1] and results.is_file() and results.read_text():
-            break
+    while time.monotonic() < deadline and not sleeping.exists():  # pytest is in the sleeping test
         time.sleep(0.2)
+    newest = max((synthetic / "reports" / "runs").iterdir(), key=lambda p: p.name)
+    assert newest.name != before[0].split("/")[-1]
     started = time.monotonic()
     interrupt(process)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        log = (newest / "pytest.log").read_text() if (newest / "pytest.log").is_file() else "(no pytest.log)"
+        pytest.fail(f"tradecheck still running 60 s after the interrupt; pytest.log ends:\n{log[-3000:]}")
     assert process.returncode == 130
     with pytest.raises(ProcessLookupError):  # pytest stopped too: nothing of the run is left running
         os.killpg(process.pid, 0)
