@@ -229,6 +229,9 @@ def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As at a terminal: a job started in the background by a script (`.ci/run &`) inherits
+        # SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     sleeping = Path(os.environ["SYNTH_STATE"]) / "sleeping"
     deadline = time.monotonic() + 60
