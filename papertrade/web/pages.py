@@ -18,7 +18,7 @@ from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import format_money, format_pct, format_pnl
 from papertrade.web.api import sign_in, watchlist_quotes
 from papertrade.web.assets import Assets
-from papertrade.web.http import context
+from papertrade.web.http import context, db_call
 from papertrade.web.ops import status_summary
 from papertrade.web.security import (
     SESSION_COOKIE,
@@ -120,7 +120,11 @@ def require_auth(request: Request) -> Auth:
 
 
 async def render_error(request: Request, status_code: int, message: str) -> Response:
-    auth = await run_in_threadpool(optional_auth, request) if hasattr(request.app.state, "pt") else None
+    auth = (
+        await db_call(context(request).db, optional_auth, request)
+        if hasattr(request.app.state, "pt")
+        else None
+    )
     return render(
         request,
         "error.html",
@@ -155,6 +159,7 @@ async def login_submit(request: Request) -> Response:
     try:
         if not username or not password:
             raise InvalidCredentials()
+        # Not db_call: the password check is slow on purpose, so it always leaves the loop.
         _user, token, csrf = await run_in_threadpool(sign_in, ctx, username, password)
     except (InvalidCredentials, AccountLocked) as exc:
         values = {"error": exc.message, "notice": None, "next": next_path, "username": username}
@@ -168,7 +173,7 @@ async def login_submit(request: Request) -> Response:
 async def logout_submit(request: Request) -> Response:
     ctx = context(request)
     form = await request.form()
-    auth = await run_in_threadpool(optional_auth, request)
+    auth = await db_call(ctx.db, optional_auth, request)
     if auth is not None:
         if not csrf_matches(auth, str(form.get("csrf_token") or "")):
             return render(
@@ -178,7 +183,7 @@ async def logout_submit(request: Request) -> Response:
                 auth=auth,
                 status_code=403,
             )
-        await run_in_threadpool(ctx.sessions.revoke, auth.token_hash)
+        await db_call(ctx.db, ctx.sessions.revoke, auth.token_hash)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     clear_auth_cookies(response, request)
     return response
