@@ -25,3 +25,14 @@ class Screen:
     def wait_until_live(self) -> None:
         """Until the page's WebSocket is connected: updates made after this reach the page."""
         self.nav.connection.filter(has_text="Live").wait_for()
+
+    def loaded_files(self) -> list[str]:
+        """Paths of the same-origin files (scripts, modules, styles, images) the page has fetched
+        so far, in order, one entry per fetch; API calls made with fetch() are left out."""
+        return self.page.evaluate(
+            """() => performance.getEntriesByType("resource")
+                .filter((entry) => !["fetch", "xmlhttprequest", "beacon"].includes(entry.initiatorType))
+                .map((entry) => new URL(entry.name))
+                .filter((url) => url.origin === location.origin)
+                .map((url) => url.pathname)"""
+        )

@@ -5,6 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from pages.dashboard import DashboardPage
+from pages.portfolio import PortfolioPage
+from pages.trading import TradingPage
+
 UUID4_HEX = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -117,3 +121,18 @@ def test_status_reports_the_feed_paused_then_running_again(api):
     finally:
         api.request("POST", "/api/test/feed", json={"running": True})
     assert feed_status() == "ok"
+
+
+@pytest.mark.flow("MON-05")
+@pytest.mark.parametrize(
+    "screen", [DashboardPage, TradingPage, PortfolioPage], ids=["dashboard", "trade", "portfolio"]
+)
+def test_pages_fetch_their_files_from_year_long_cached_urls(signed_in_page, api, screen):
+    """Every script, module import, style and image: a file under a plain name costs a
+    revalidation round trip on every visit, and module imports wait on one another."""
+    view = screen(signed_in_page)
+    view.open()
+    files = list(dict.fromkeys(view.loaded_files()))
+    assert {path.rsplit(".", 1)[-1] for path in files} >= {"js", "css"}, files
+    cache_control = {path: api.request("GET", path).headers.get("Cache-Control") for path in files}
+    assert cache_control == dict.fromkeys(files, "public, max-age=31536000, immutable")
