@@ -30,4 +30,8 @@ class LoginPage(Screen):
         with allure.step(f"Sign in as {username}"):  # a context step: the password never becomes a parameter
             self.username.fill(username)
             self.password.fill(password)
-            self.submit.click()
+            # The form posts and the server answers with the next page (or this one with the
+            # error): return once that page has loaded, so that the caller's next goto does not
+            # cut its loading short (Firefox over BiDi fails such a goto).
+            with self.page.expect_navigation():
+                self.submit.click()

@@ -20,4 +20,5 @@ class NavBar:
 
     @allure.step("Log out")
     def log_out(self) -> None:
-        self.logout_button.click()
+        with self.page.expect_navigation():  # to the sign-in page, loaded (see LoginPage.login)
+            self.logout_button.click()
