@@ -38,6 +38,20 @@ def test_changing_the_symbol_loads_and_follows_its_quote(trading_page, make_inst
     expect(trading_page.last).to_have_text("$43.00")
 
 
+@pytest.mark.flow("RT-01")
+def test_a_price_that_moves_while_the_ticket_subscribes_still_shows(trading_page, make_instrument, api):
+    """The ticket looks the quote up, then subscribes: a move in between must reach it. The
+    lookup is answered with the quote from before the move, which makes the gap certain."""
+    first, second = make_instrument("150.00"), make_instrument("42.00")
+    before_the_move = api.set_price(second, "42.00")
+    api.set_price(second, "43.00")
+    trading_page.page.route(f"**/api/quotes/{second}", lambda route: route.fulfill(json=before_the_move))
+    trading_page.open(first)
+    trading_page.choose_symbol(second)
+    expect(trading_page.last).to_have_text("$43.00")
+    expect(trading_page.ask).to_have_text("$43.05")
+
+
 @pytest.mark.flow("RT-02")
 def test_a_fill_in_one_tab_updates_the_portfolio_in_another(signed_in_context, symbol):
     portfolio = PortfolioPage(signed_in_context.new_page())

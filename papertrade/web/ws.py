@@ -173,8 +173,11 @@ def _handle(connection: Connection, raw: str, market) -> dict[str, Any] | None:
             symbol = normalize_symbol(item)
             if symbol and symbol not in symbols and market.get(symbol) is not None:
                 symbols.append(symbol)
+        # The set first, then the snapshot: a price that moves later arrives as a tick, one that
+        # moved before (say between a page's quote lookup and this message) is in the snapshot.
         connection.symbols = set(symbols)
-        return {"type": "subscribed", "body": {"symbols": symbols}}
+        quotes = [state.quote() for state in map(market.get, symbols) if state is not None]
+        return {"type": "subscribed", "body": {"symbols": symbols, "quotes": quotes}}
     return {"type": "error", "body": {"message": f"Unknown message type: {kind!r}."}}
 
 

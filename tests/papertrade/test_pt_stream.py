@@ -28,7 +28,15 @@ def test_subscribe_then_ticks_with_increasing_seq(trader, make_instrument, set_p
     symbol, other = make_instrument("10.00"), make_instrument("20.00")
     with trader.websocket() as ws:
         ws.send_json({"type": "subscribe", "symbols": [symbol.lower(), "NOPE9"]})
-        assert ws.receive_json() == {"type": "subscribed", "seq": 1, "symbols": [symbol]}
+        subscribed = ws.receive_json()
+        assert {key: subscribed[key] for key in ("type", "seq", "symbols")} == {
+            "type": "subscribed",
+            "seq": 1,
+            "symbols": [symbol],
+        }
+        assert [(q["symbol"], q["bid"], q["ask"], q["last"]) for q in subscribed["quotes"]] == [
+            (symbol, "9.95", "10.05", "10.00")
+        ]
 
         set_price(other, "21.00")  # not subscribed: nothing arrives for it
         set_price(symbol, "10.50")
@@ -41,6 +49,22 @@ def test_subscribe_then_ticks_with_increasing_seq(trader, make_instrument, set_p
     assert (first["type"], first["seq"], first["quote"]["last"]) == ("tick", 2, "10.50")
     assert (second["seq"], second["quote"]["last"], second["quote"]["symbol"]) == (3, "10.60", symbol)
     assert pong == {"type": "pong", "seq": 4}
+
+
+def test_subscribing_snapshots_prices_that_moved_before(trader, make_instrument, set_price):
+    """A page looks a quote up, then subscribes: a change in between must not be lost."""
+    symbol = make_instrument("10.00")
+    looked_up = trader.get(f"/api/quotes/{symbol}").json()
+    set_price(symbol, "11.00")
+    with trader.websocket() as ws:
+        ws.send_json({"type": "subscribe", "symbols": [symbol]})
+        subscribed = ws.receive_json()
+        set_price(symbol, "11.50")
+        tick = ws.receive_json()
+    assert looked_up["last"] == "10.00"
+    assert subscribed["type"] == "subscribed"
+    assert [(q["symbol"], q["last"]) for q in subscribed["quotes"]] == [(symbol, "11.00")]
+    assert (tick["type"], tick["seq"], tick["quote"]["last"]) == ("tick", 2, "11.50")
 
 
 def test_fill_streams_order_fill_portfolio_and_notification(trader, make_instrument, set_price):

@@ -158,6 +158,13 @@ function connect() {
     }
     if (!message || typeof message.type !== "string") return;
     document.dispatchEvent(new CustomEvent(`pt:${message.type}`, { detail: message }));
+    // The answer to a subscription carries each symbol's current quote: pages take them as
+    // ticks, so a price that moved since the page got its quote (or while reconnecting) shows.
+    if (message.type === "subscribed" && Array.isArray(message.quotes)) {
+      for (const quote of message.quotes) {
+        document.dispatchEvent(new CustomEvent("pt:tick", { detail: { type: "tick", seq: message.seq, quote } }));
+      }
+    }
     if (message.type === "notification" && message.notification) showToast(message.notification.message);
   });
   ws.addEventListener("close", (event) => {
