@@ -169,14 +169,15 @@ def _handle(connection: Connection, raw: str, market) -> dict[str, Any] | None:
         if not isinstance(requested, list):
             return {"type": "error", "body": {"message": "symbols must be a list."}}
         symbols: list[str] = []
+        quotes: list[dict[str, Any]] = []  # the current quotes: a move since a page looked one up shows
         for item in requested[:MAX_SUBSCRIPTIONS]:
             symbol = normalize_symbol(item)
-            if symbol and symbol not in symbols and market.get(symbol) is not None:
+            state = market.get(symbol) if symbol and symbol not in symbols else None
+            if state is not None:
                 symbols.append(symbol)
-        # The set first, then the snapshot: a price that moves later arrives as a tick, one that
-        # moved before (say between a page's quote lookup and this message) is in the snapshot.
+                quotes.append(state.quote())
+        # Ticks are dispatched on this loop, so none falls between these quotes and the new set.
         connection.symbols = set(symbols)
-        quotes = [state.quote() for state in map(market.get, symbols) if state is not None]
         return {"type": "subscribed", "body": {"symbols": symbols, "quotes": quotes}}
     return {"type": "error", "body": {"message": f"Unknown message type: {kind!r}."}}
 
