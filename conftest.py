@@ -1,15 +1,15 @@
-"""TradeCheck's fixtures, one plugin per concern (see fixtures/plugins/)."""
+"""TradeCheck's fixtures, one plugin per concern (see fixtures/)."""
 
 pytest_plugins = [
-    "fixtures.plugins.settings",
-    "fixtures.plugins.target_app",
-    "fixtures.plugins.browsers",
-    "fixtures.plugins.artifacts",
-    "fixtures.plugins.api",
-    "fixtures.plugins.data",
-    "fixtures.plugins.auth",
-    "fixtures.plugins.screens",
-    "fixtures.plugins.flows",
+    "fixtures.settings",
+    "fixtures.target_app",
+    "fixtures.browsers",
+    "fixtures.artifacts",
+    "fixtures.api",
+    "fixtures.data",
+    "fixtures.auth",
+    "fixtures.screens",
+    "fixtures.flows",
     # The self-tests in tests/harness run pytest in pytest; pytest_plugins is only honoured here.
     "pytester",
 ]

@@ -331,7 +331,7 @@ def load_catalog(root: Path) -> dict[str, dict] | None:
     if not path.is_file():
         return None
     try:
-        from fixtures.catalog import CatalogError, load_flow_catalog
+        from harness.catalog import CatalogError, load_flow_catalog
     except ImportError:
         return None
     try:

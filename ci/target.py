@@ -30,7 +30,7 @@ class TargetPlan:
 
 def plan_target(root: Path, env: str | None, seed: int | None) -> TargetPlan:
     try:
-        from fixtures.environments import ConfigError, resolve_settings
+        from harness.environments import ConfigError, resolve_settings
     except ImportError:  # a project without the harness's settings: trust the command line
         chosen = seed if seed is not None else random.randrange(100_000)
         return TargetPlan(
@@ -66,7 +66,7 @@ def check_reachable(base_url: str, timeout_s: float = REACHABILITY_TIMEOUT_S) ->
 def installed_browsers() -> list[str] | None:
     """The browsers this machine can launch, or None when the harness cannot tell."""
     try:
-        from fixtures.browsers import available_browsers
+        from harness.local_browsers import available_browsers
     except ImportError:
         return None
     return list(available_browsers())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ci import runs
-from fixtures.browsers import available_browsers, launch_args
+from harness.local_browsers import available_browsers, launch_args
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

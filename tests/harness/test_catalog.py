@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.catalog import SEVERITIES, CatalogError, Flow, load_flow_catalog
+from harness.catalog import SEVERITIES, CatalogError, Flow, load_flow_catalog
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.environments import ConfigError, resolve_settings
+from harness.environments import ConfigError, resolve_settings
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.catalog import load_flow_catalog
+from harness.catalog import load_flow_catalog
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from fixtures.openapi_contract import ApiContract
+from harness.openapi_contract import ApiContract
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.unit
 
 # In-process runs share this process's Playwright state: keep pytest-playwright out of them.
 ISOLATED = ("-p", "no:cacheprovider", "-p", "no:playwright")
-PLUGINS = 'pytest_plugins = ["fixtures.plugins.settings", "fixtures.plugins.flows"]\n'
+PLUGINS = 'pytest_plugins = ["fixtures.settings", "fixtures.flows"]\n'
 STAGING_VARIABLES = {
     "TRADECHECK_STAGING_URL": "https://staging.example",
     "TRADECHECK_STAGING_USERNAME": "qa",

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from fixtures.redaction import redact_text, redact_trace
+from harness.redaction import redact_text, redact_trace
 
 pytestmark = pytest.mark.unit
 
