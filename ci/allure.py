@@ -27,6 +27,7 @@ from ci.categories import allure_rules
 from ci.errors import InfrastructureError
 
 CLI_VARIABLE = "TRADECHECK_ALLURE"
+REPORT_URL_VARIABLE = "TRADECHECK_REPORT_URL"  # where the report is published (absolute links)
 GENERATE_TIMEOUT_S = 600
 
 
@@ -68,7 +69,7 @@ def _escape(text: str, key: bool = False) -> str:
 def executor_info(report_name: str, environ: Mapping[str, str] | None = None) -> dict:
     """Who ran the tests: GitHub Actions, GitLab CI or this machine, with a link to the build."""
     env = os.environ if environ is None else environ
-    report_url = env.get("TRADECHECK_REPORT_URL")
+    report_url = env.get(REPORT_URL_VARIABLE)
     if env.get("GITHUB_ACTIONS") == "true":
         server, repository = (
             env.get("GITHUB_SERVER_URL", "https://github.com"),

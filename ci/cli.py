@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 from ci import merge as merge_module
-from ci import runs
+from ci.durations import store_durations
 from ci.errors import INFRASTRUCTURE, INTERRUPTED, TradecheckError, UsageError
 from ci.profiles import (
     ProfileSet,
@@ -41,6 +41,8 @@ from ci.profiles import (
     parse_shard,
     parse_workers,
 )
+from ci.pytest_process import subprocess_env
+from ci.run import RunRequest, run
 from ci.target import installed_browsers
 
 PROFILES_FILE = Path("config") / "profiles.yaml"
@@ -211,20 +213,20 @@ def dispatch(args: argparse.Namespace) -> int:
         )
     request = make_request(args, profiles)
     if args.command == "durations":
-        return runs.store_durations(root, request, args.source.resolve() if args.source else None)
+        return store_durations(root, request, args.source.resolve() if args.source else None)
     request.reports = _reports(args, root)
-    return runs.run(root, request)
+    return run(root, request)
 
 
-def make_request(args: argparse.Namespace, profiles: ProfileSet) -> runs.RunRequest:
+def make_request(args: argparse.Namespace, profiles: ProfileSet) -> RunRequest:
     profile = profiles.get(args.profile)
     overrides = parse_gate_overrides(getattr(args, "gate", []) or [])
     shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
-    return runs.RunRequest(
+    return RunRequest(
         profile=profile.with_gate_overrides(overrides),
         settings=profiles,
-        browsers=parse_browsers(args.browsers) if args.browsers else None,
-        workers=parse_workers(args.workers) if args.workers else None,
+        browsers=parse_browsers(args.browsers) if args.browsers is not None else None,
+        workers=parse_workers(args.workers) if args.workers is not None else None,
         shard=shard,
         env=args.env,
         seed=args.seed,
@@ -255,7 +257,7 @@ def run_project_tests(root: Path, extra: list[str]) -> int:
         for browser in installed_browsers() or ["chromium"]:
             command += ["--browser", browser]
     try:
-        code = subprocess.call(command + extra, cwd=root, env=runs.subprocess_env())
+        code = subprocess.call(command + extra, cwd=root, env=subprocess_env())
     except KeyboardInterrupt:
         return INTERRUPTED
     return 1 if code == 5 else code

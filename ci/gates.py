@@ -1,26 +1,62 @@
-"""The release gates: what each one measures, and the arithmetic that decides it.
+"""The release gates: one small pure function per gate, registered in GATES with its name, unit and
+default threshold. `tradecheck gates` lists them from here; profiles choose which ones decide.
 
-Pure functions over plain records (dicts from the results and traffic JSONL files), so that a run
-and a merge of shards decide the same way and the self-tests can check every figure by hand.
+A gate function reads the run's facts (RunFacts, derived once from a run folder) and returns a
+Measure: the figure and one line of detail naming what drove it. `decide` then compares the figure
+with the profile's threshold. The arithmetic behind the figures is in ci.figures.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-FAILED_OUTCOMES = frozenset({"failed", "error"})
-# A request the browser itself gave up on (a navigation replaced the page, a fetch was aborted)
-# says nothing about the server, so it is not counted as a failed request.
-CLIENT_ABORTS = (
-    "net::ERR_ABORTED",
-    "NS_BINDING_ABORTED",
-    "NS_ERROR_ABORT",
-    "cancelled",
-    "Load request cancelled",
-)
+from ci import figures
+from ci.figures import FAILED_OUTCOMES
+
+if TYPE_CHECKING:
+    from ci.appcoverage import AppCoverage
+    from ci.rundata import RunData
+
+MAX_NAMED = 12  # flows, tests or requests named in one gate's detail
+
+
+@dataclass
+class RunFacts:
+    """What the gates read: a run's records and the figures derived from them, computed once."""
+
+    run: RunData
+    catalog: Mapping[str, Mapping] | None
+    app_coverage: AppCoverage | None
+    strict: bool
+    failed: list[dict]
+    flaky: list[dict]
+    matrix: dict[str, dict[str, str]]
+    traffic: figures.TrafficFigures
+    recorded: bool  # the harness recorded traffic (else p95, error rate and page errors are unknown)
+
+    @classmethod
+    def of(cls, run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: AppCoverage | None):
+        tests = run.tests
+        return cls(
+            run=run,
+            catalog=catalog,
+            app_coverage=app_coverage,
+            strict=run.profile.strict,
+            failed=[t for t in tests if t["outcome"] in FAILED_OUTCOMES],
+            flaky=[t for t in tests if t.get("flaky")],
+            matrix=figures.flow_matrix(tests, catalog, run.browsers) if catalog is not None else {},
+            traffic=figures.traffic_figures(run.traffic, [t.get("base_url") for t in run.targets]),
+            recorded=bool(run.traffic or run.targets),
+        )
+
+
+@dataclass(frozen=True)
+class Measure:
+    figure: float | None  # None: no data
+    detail: str = ""
+    applicable: bool = True  # False: the gate does not apply to this target (n/a whatever the profile)
 
 
 @dataclass(frozen=True)
@@ -30,6 +66,7 @@ class GateSpec:
     unit: str  # "%", "ms" or "" for counts
     comparison: str  # ">=", "<" or "<="
     default: float
+    measure: Callable[[RunFacts], Measure] = field(repr=False, compare=False)
 
     def passes(self, figure: float, threshold: float) -> bool:
         if self.comparison == ">=":
@@ -52,21 +89,6 @@ class GateSpec:
         return f"{self.comparison} {threshold:g}{unit}"
 
 
-GATES: dict[str, GateSpec] = {
-    spec.name: spec
-    for spec in (
-        GateSpec("failures", "Tests failed after retries", "", "<=", 0),
-        GateSpec("flaky", "Tests that passed only after a retry", "", "<=", 0),
-        GateSpec("critical_flows", "Release-critical flows passed on every browser", "%", ">=", 100),
-        GateSpec("flow_coverage", "Catalog flows passed on every browser", "%", ">=", 90),
-        GateSpec("code_coverage", "PaperTrade line coverage", "%", ">=", 90),
-        GateSpec("p95_ms", "p95 response time of app HTTP requests", "ms", "<", 500),
-        GateSpec("error_rate", "Server errors (5xx, failed requests; provoked excluded)", "%", "<", 0.1),
-        GateSpec("page_errors", "Uncaught page errors", "", "<=", 0),
-    )
-}
-
-
 @dataclass
 class GateResult:
     name: str
@@ -80,6 +102,15 @@ class GateResult:
     @property
     def spec(self) -> GateSpec:
         return GATES[self.name]
+
+    @property
+    def failed(self) -> bool:
+        return self.enforced and self.result == "fail"
+
+    def reason(self) -> str:
+        """One line for "Why NO-GO"."""
+        needs = self.spec.format_threshold(self.threshold)
+        return f"{self.name}: {self.spec.format(self.figure)} (needs {needs})"
 
     def to_json(self) -> dict:
         return {
@@ -96,131 +127,124 @@ class GateResult:
         }
 
 
-def decide(
-    name: str,
-    figure: float | None,
-    thresholds: Mapping[str, float],
-    strict: bool,
-    detail: str = "",
-    applicable: bool = True,
-) -> GateResult:
-    """Turn a figure into a GateResult under the profile's thresholds (unlisted gates are info).
+def decide(name: str, measure: Measure, thresholds: Mapping[str, float], strict: bool) -> GateResult:
+    """Turn a measure into a GateResult under the profile's thresholds (unlisted gates are info).
     A figure of None is missing data, which fails an enforced gate under strict; a gate that does
-    not apply to this target (applicable=False) is n/a whatever the profile."""
+    not apply to this target is n/a whatever the profile."""
     spec = GATES[name]
     enforced = name in thresholds
     threshold = thresholds.get(name, spec.default)
-    if figure is None:
-        result = "fail" if enforced and strict and applicable else "n/a"
+    if measure.figure is None:
+        result = "fail" if enforced and strict and measure.applicable else "n/a"
     else:
-        result = "pass" if spec.passes(figure, threshold) else "fail"
-    return GateResult(name, figure, threshold, enforced, detail, result)
+        result = "pass" if spec.passes(measure.figure, threshold) else "fail"
+    return GateResult(name, measure.figure, threshold, enforced, measure.detail, result)
 
 
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least pct % of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
+def evaluate(facts: RunFacts, thresholds: Mapping[str, float]) -> list[GateResult]:
+    """Every registered gate, in registry order."""
+    return [decide(name, spec.measure(facts), thresholds, facts.strict) for name, spec in GATES.items()]
 
 
-def _is_app_request(record: Mapping, app_hosts: set[str]) -> bool:
-    if not app_hosts:
-        return True
-    return urlsplit(record.get("url") or "").netloc in app_hosts
+# ---- the gates ---------------------------------------------------------------------------------
 
 
-def _is_client_abort(failure: str | None) -> bool:
-    return bool(failure) and any(marker in failure for marker in CLIENT_ABORTS)
+def failures(facts: RunFacts) -> Measure:
+    errors = facts.run.collect_errors
+    failing = len(facts.failed) + len(errors) + (len(facts.flaky) if facts.strict else 0)
+    detail = f"{len(facts.failed)} failed, {len(errors)} collection error(s)"
+    if facts.strict:
+        detail += f", {len(facts.flaky)} flaky (a flaky pass counts as a failure under this profile)"
+    return Measure(failing, detail)
 
 
-@dataclass
-class TrafficFigures:
-    requests: int = 0
-    p95_ms: float | None = None
-    errors: int = 0
-    error_rate: float | None = None  # percent
-    slowest: list[dict] = field(default_factory=list)
-    error_samples: list[dict] = field(default_factory=list)
+def flaky(facts: RunFacts) -> Measure:
+    return Measure(len(facts.flaky), limited(t["nodeid"] for t in facts.flaky))
 
 
-def traffic_figures(records: Iterable[Mapping], app_base_urls: Iterable[str] = ()) -> TrafficFigures:
-    """p95 and server error rate of the app's HTTP requests, provoked ones left out."""
-    app_hosts = {urlsplit(url).netloc for url in app_base_urls if url}
-    counted = [r for r in records if not r.get("provoked") and _is_app_request(r, app_hosts)]
-    counted = [r for r in counted if not _is_client_abort(r.get("failure"))]
-    figures = TrafficFigures(requests=len(counted))
-    if not counted:
-        return figures
-    timed = [r for r in counted if r.get("duration_ms") is not None and r.get("status") is not None]
-    figures.p95_ms = percentile([float(r["duration_ms"]) for r in timed], 95)
-    errors = [r for r in counted if r.get("failure") or (r.get("status") or 0) >= 500]
-    figures.errors = len(errors)
-    figures.error_rate = len(errors) / len(counted) * 100
-    slowest_by_request: dict[tuple, Mapping] = {}
-    for record in sorted(timed, key=lambda r: -float(r["duration_ms"])):
-        slowest_by_request.setdefault((record.get("method"), record.get("path") or record.get("url")), record)
-    figures.slowest = list(slowest_by_request.values())[:5]
-    figures.error_samples = errors[:5]
-    return figures
+def _flows_passed(facts: RunFacts, flow_ids: list[str]) -> Measure:
+    if facts.catalog is None:
+        return Measure(None, "no flow catalog (config/flows.yaml)")
+    percent, uncovered = figures.coverage_percent(facts.matrix, flow_ids, facts.strict)
+    detail = f"{len(flow_ids) - len(uncovered)} of {len(flow_ids)} flows"
+    if uncovered:
+        described = figures.describe_uncovered(facts.matrix, uncovered, facts.strict)
+        detail += "; not covered: " + limited(described.split(", "))
+    return Measure(percent, detail)
 
 
-# ---- flows -----------------------------------------------------------------------------------
-
-PASSED, FLAKY, FAILED, SKIPPED, NOT_RUN = "passed", "flaky", "failed", "skipped", "not run"
-
-
-def flow_cell(tests: Iterable[Mapping]) -> str:
-    """The state of one flow on one browser, from the tests that cover it there.
-
-    One failing test fails the flow: a sign-off must not show a flow as passed while a test of it
-    is red, whatever its other tests did."""
-    outcomes = [(t["outcome"], bool(t.get("flaky"))) for t in tests]
-    if any(outcome in FAILED_OUTCOMES or outcome == "xpassed" for outcome, _ in outcomes):
-        return FAILED
-    if any(outcome == "passed" and not flaky for outcome, flaky in outcomes):
-        return PASSED
-    if any(outcome == "passed" for outcome, _ in outcomes):
-        return FLAKY
-    if outcomes:
-        return SKIPPED
-    return NOT_RUN
+def critical_flows(facts: RunFacts) -> Measure:
+    return _flows_passed(facts, [f for f, info in (facts.catalog or {}).items() if info.get("critical")])
 
 
-def flow_matrix(tests: Iterable[Mapping], flow_ids: Iterable[str], browsers: Sequence[str]):
-    """{flow id: {browser: cell}}. A test without a browser (API, monitoring) counts on every browser."""
-    by_cell: dict[tuple[str, str], list[Mapping]] = {}
-    for test in tests:
-        for flow in test.get("flows") or ():
-            for browser in [test["browser"]] if test.get("browser") else browsers:
-                by_cell.setdefault((flow, browser), []).append(test)
-    return {flow: {b: flow_cell(by_cell.get((flow, b), ())) for b in browsers} for flow in flow_ids}
+def flow_coverage(facts: RunFacts) -> Measure:
+    return _flows_passed(facts, list(facts.catalog or {}))
 
 
-def covered(cells: Mapping[str, str], strict: bool) -> bool:
-    """A flow is covered when it passed on every browser (under strict, not only after a retry)."""
-    ok = {PASSED} if strict else {PASSED, FLAKY}
-    return bool(cells) and all(cell in ok for cell in cells.values())
+def code_coverage(facts: RunFacts) -> Measure:
+    if facts.app_coverage is None:
+        return Measure(None, "not measured for this target", applicable=False)
+    return Measure(facts.app_coverage.percent, facts.app_coverage.detail)
 
 
-def coverage_percent(matrix: Mapping[str, Mapping[str, str]], flow_ids: Iterable[str], strict: bool):
-    """(percent, uncovered ids) over flow_ids; (None, []) when there are none."""
-    ids = list(flow_ids)
-    if not ids:
-        return None, []
-    uncovered = [flow for flow in ids if not covered(matrix.get(flow, {}), strict)]
-    return (len(ids) - len(uncovered)) / len(ids) * 100, uncovered
+def p95_ms(facts: RunFacts) -> Measure:
+    traffic = facts.traffic
+    if not traffic.requests:
+        return Measure(None, "no app traffic recorded")
+    slowest = ", ".join(
+        f"{r.get('method', '?')} {_path(r)} {float(r['duration_ms']):.0f} ms" for r in traffic.slowest[:3]
+    )
+    return Measure(traffic.p95_ms, f"{traffic.requests} requests; slowest: {slowest}")
 
 
-def describe_uncovered(
-    matrix: Mapping[str, Mapping[str, str]], uncovered: Iterable[str], strict: bool
-) -> str:
-    """'ORDER-01 (firefox: failed), LOGIN-02 (chromium: not run)'."""
-    ok = {PASSED} if strict else {PASSED, FLAKY}
-    parts = []
-    for flow in uncovered:
-        bad = [f"{browser}: {cell}" for browser, cell in matrix.get(flow, {}).items() if cell not in ok]
-        parts.append(f"{flow} ({', '.join(bad) or 'no browser'})")
-    return ", ".join(parts)
+def error_rate(facts: RunFacts) -> Measure:
+    traffic = facts.traffic
+    if not traffic.requests:
+        return Measure(None, "no app traffic recorded")
+    samples = ", ".join(
+        f"{r.get('status') or r.get('failure')} {r.get('method', '?')} {_path(r)}"
+        for r in traffic.error_samples[:3]
+    )
+    detail = f"{traffic.errors} of {traffic.requests} requests" + (f"; e.g. {samples}" if samples else "")
+    return Measure(traffic.error_rate, detail)
+
+
+def page_errors(facts: RunFacts) -> Measure:
+    if not facts.recorded:
+        return Measure(None, "no page-error log recorded")
+    errors = facts.run.page_errors
+    detail = limited(f"{e.get('browser', '?')}: {e['message'][:120]}" for e in errors) if errors else "none"
+    return Measure(len(errors), detail)
+
+
+GATES: dict[str, GateSpec] = {
+    spec.name: spec
+    for spec in (
+        GateSpec("failures", "Tests failed after retries", "", "<=", 0, failures),
+        GateSpec("flaky", "Tests that passed only after a retry", "", "<=", 0, flaky),
+        GateSpec(
+            "critical_flows", "Release-critical flows passed on every browser", "%", ">=", 100, critical_flows
+        ),
+        GateSpec("flow_coverage", "Catalog flows passed on every browser", "%", ">=", 90, flow_coverage),
+        GateSpec("code_coverage", "PaperTrade line coverage", "%", ">=", 90, code_coverage),
+        GateSpec("p95_ms", "p95 response time of app HTTP requests", "ms", "<", 500, p95_ms),
+        GateSpec(
+            "error_rate", "Server errors (5xx, failed requests; provoked excluded)", "%", "<", 0.1, error_rate
+        ),
+        GateSpec("page_errors", "Uncaught page errors", "", "<=", 0, page_errors),
+    )
+}
+
+
+# ---- detail lines ------------------------------------------------------------------------------
+
+
+def limited(items: Iterable[str]) -> str:
+    """At most MAX_NAMED items, then "and N more"."""
+    items = list(items)
+    shown = ", ".join(items[:MAX_NAMED])
+    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
+
+
+def _path(record: Mapping) -> str:
+    return str(record.get("path") or record.get("url") or "?")

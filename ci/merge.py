@@ -7,15 +7,15 @@ readers of ci.rundata find them by the same patterns as in a single run.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
-import time
 import xml.etree.ElementTree as ET
-from datetime import datetime
 from pathlib import Path
 
-from ci import reports, rundata, runs
+from ci import reports, rundata
 from ci.errors import UsageError
+from ci.finish import finish
 from ci.profiles import ProfileSet
 from ci.rundata import (
     ALLURE_RESULTS_DIR,
@@ -45,16 +45,17 @@ def merge(
         raise UsageError("merge needs at least one run folder")
     runs_data = [rundata.load_run(d) for d in shard_dirs]  # validates every file before anything is written
     junit_suites = [suite for d in shard_dirs for suite in _junit_suites(d / JUNIT_FILE)]
-    profiles = {r.meta["profile"].get("name") for r in runs_data}
+    for directory in shard_dirs:
+        _check_allure_results(directory / ALLURE_RESULTS_DIR)
+    profiles = {r.meta.profile.get("name") for r in runs_data}
     if len(profiles) > 1:
         raise UsageError(
             f"the run folders ran different profiles ({', '.join(sorted(profiles))}); "
             "merge one profile at a time"
         )
     reports_root = reports_root or root / "reports"
-    first = runs_data[0].meta
     if out_dir is None:
-        out_dir = reports.new_run_dir(reports_root, f"{first['profile']['name']}-merged")
+        out_dir = reports.new_run_dir(reports_root, f"{runs_data[0].meta.profile['name']}-merged")
     elif out_dir.exists() and any(out_dir.iterdir()):
         raise UsageError(f"--out {out_dir}: exists and is not empty")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,35 +82,14 @@ def merge(
         merged.extend(junit_suites)
         ET.ElementTree(merged).write(out_dir / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
 
-    metas = [r.meta for r in runs_data]
-    browsers = list(dict.fromkeys(b for m in metas for b in m.get("browsers") or []))
-    seeds = list(dict.fromkeys(m.get("seed") for m in metas if m.get("seed") is not None))
-    started = min((m["started_at"] for m in metas if m.get("started_at")), default=None)
-    finished = max((m["finished_at"] for m in metas if m.get("finished_at")), default=None)
-    meta = {
-        "tool": "tradecheck",
-        "status": "tested",
-        "profile": first["profile"],
-        "browsers": browsers,
-        "env": first.get("env"),
-        "embedded": first.get("embedded"),
-        "seed": seeds[0] if len(seeds) == 1 else ", ".join(map(str, seeds)) or None,
-        "shards": [m.get("shard") or Path(r.directory).name for m, r in zip(metas, runs_data, strict=True)],
-        "merged_from": [str(d) for d in shard_dirs],
-        "app_coverage": any(m.get("app_coverage") for m in metas),
-        "git_commit": first.get("git_commit"),
-        "started_at": started,
-        "finished_at": finished,
-        "duration_s": _span(started, finished),
-        "merged_at": runs._iso(time.time()),
-    }
+    meta = rundata.RunMeta.merged([r.meta for r in runs_data], shard_dirs)
     rundata.write_meta(out_dir, meta)
     print(
         f"tradecheck merge · {len(shard_dirs)} run folders → {reports.display(out_dir, root)}",
         file=out,
         flush=True,
     )
-    return runs.finish(root, out_dir, settings, notify_url, out, reports_root)
+    return finish(root, out_dir, settings, notify_url, out, reports_root)
 
 
 def _copy_files(source: Path, target: Path, rename) -> None:
@@ -145,8 +125,17 @@ def _junit_suites(path: Path) -> list[ET.Element]:
     return [root] if root.tag == "testsuite" else list(root)
 
 
-def _span(started: str | None, finished: str | None) -> float | None:
-    if not started or not finished:
-        return None
-    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
-    return round((parse(finished) - parse(started)).total_seconds(), 1)
+def _check_allure_results(directory: Path) -> None:
+    """A shard's Allure results must all be readable: a corrupted one would drop its test from the
+    report while the verdict still counted it."""
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*-result.json")) + sorted(directory.glob("*-container.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise rundata.ResultsError(
+                f"{path}: not a readable Allure result ({exc.__class__.__name__})"
+            ) from None
+        if not isinstance(data, dict):
+            raise rundata.ResultsError(f"{path}: not a readable Allure result (expected a JSON object)")

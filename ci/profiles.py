@@ -16,8 +16,8 @@ import yaml
 
 from ci.errors import UsageError
 from ci.gates import GATES
+from harness.local_browsers import BROWSERS
 
-KNOWN_BROWSERS = ("chromium", "firefox", "webkit")
 AVAILABLE = "available"
 PROFILE_KEYS = {
     "description",
@@ -212,14 +212,12 @@ def _display(path: Path) -> str:
 def parse_browsers(value, where: str = "--browsers") -> tuple[str, ...]:
     names = value.split(",") if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not names:
-        raise UsageError(f"{where}: expected a list of browsers from {', '.join(KNOWN_BROWSERS)}")
+        raise UsageError(f"{where}: expected a list of browsers from {', '.join(BROWSERS)}")
     cleaned = []
     for item in names:
         browser = str(item).strip()
-        if browser not in KNOWN_BROWSERS:
-            raise UsageError(
-                f"{where}: unknown browser {browser!r} (choose from: {', '.join(KNOWN_BROWSERS)})"
-            )
+        if browser not in BROWSERS:
+            raise UsageError(f"{where}: unknown browser {browser!r} (choose from: {', '.join(BROWSERS)})")
         if browser not in cleaned:
             cleaned.append(browser)
     return tuple(cleaned)

@@ -27,10 +27,11 @@ from pathlib import Path
 
 import pytest
 
-RESULTS_FILE = "results.jsonl"
+from ci.rundata import RESULTS_FILE
+from harness.local_browsers import BROWSERS
+
 EXCERPT_CHARS = 2000
 REPORTED_MARKERS = ("smoke", "regression", "critical", "provokes_errors")
-BROWSER_NAMES = ("chromium", "firefox", "webkit")
 
 
 def pytest_addoption(parser):
@@ -213,7 +214,7 @@ def browser_from_nodeid(nodeid: str) -> str | None:
     if not nodeid.endswith("]") or "[" not in nodeid:
         return None
     parts = nodeid[nodeid.rindex("[") + 1 : -1].split("-")
-    return next((part for part in parts if part in BROWSER_NAMES), None)
+    return next((part for part in parts if part in BROWSERS), None)
 
 
 def _longrepr_text(report) -> str:

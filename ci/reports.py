@@ -91,6 +91,10 @@ def prune_runs(reports: Path, keep: int) -> list[Path]:
     return removed
 
 
+def is_inside(path: Path, reports: Path) -> bool:
+    return path.resolve().is_relative_to(reports.resolve())
+
+
 def display(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))

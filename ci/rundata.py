@@ -15,7 +15,9 @@ reports/runs/<UTC timestamp>-<profile>/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ci.errors import UsageError
@@ -23,6 +25,7 @@ from ci.profiles import Profile
 
 RUN_FILE = "run.json"
 RESULTS_DIR = "results"
+RESULTS_FILE = "results.jsonl"  # in RESULTS_DIR, one per pytest run (ci.pytest_results writes it)
 ARTIFACTS_DIR = "artifacts"
 COVERAGE_DIR = "coverage"
 ALLURE_RESULTS_DIR = "allure-results"
@@ -36,10 +39,92 @@ class ResultsError(UsageError):
     """A result file that is missing or cannot be read (names the file and line)."""
 
 
+def iso_time(timestamp: float | None = None) -> str:
+    """`2030-01-01T00:00:00Z`: how run.json writes a moment."""
+    moment = datetime.fromtimestamp(time.time() if timestamp is None else timestamp, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class RunMeta:
+    """run.json: what a run folder holds — what was run, where, and how it ended.
+
+    Written when the run starts (status "running"), after pytest ("tested" or "interrupted") and
+    after the sign-off ("finished" or "report-failed"); a merge writes one for the merged folder.
+    """
+
+    profile: dict  # the resolved profile, gate overrides included (Profile.to_json)
+    tool: str = "tradecheck"
+    status: str = "running"
+    browsers: list[str] = field(default_factory=list)
+    env: str | None = None
+    embedded: bool | None = None
+    base_url: str | None = None
+    seed: int | str | None = None
+    workers: str | None = None
+    shard: str | None = None  # "I/N" of a shard run
+    shards: list[str] = field(default_factory=list)  # the shards a merged folder was made of
+    merged_from: list[str] = field(default_factory=list)
+    connect: bool = False
+    app_coverage: bool = False
+    git_commit: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_s: float | None = None
+    merged_at: str | None = None
+    pytest_command: list[str] = field(default_factory=list)
+    pytest_exit_code: int | None = None
+    verdict: str | None = None
+
+    @classmethod
+    def merged(cls, metas: list[RunMeta], directories: list[Path]) -> RunMeta:
+        """The run.json of shard run folders merged into one."""
+        first = metas[0]
+        seeds = list(dict.fromkeys(m.seed for m in metas if m.seed is not None))
+        started = min((m.started_at for m in metas if m.started_at), default=None)
+        finished = max((m.finished_at for m in metas if m.finished_at), default=None)
+        return cls(
+            profile=first.profile,
+            status="tested",
+            browsers=list(dict.fromkeys(b for m in metas for b in m.browsers)),
+            env=first.env,
+            embedded=first.embedded,
+            seed=seeds[0] if len(seeds) == 1 else ", ".join(map(str, seeds)) or None,
+            shards=[m.shard or d.name for m, d in zip(metas, directories, strict=True)],
+            merged_from=[str(d) for d in directories],
+            app_coverage=any(m.app_coverage for m in metas),
+            git_commit=first.git_commit,
+            started_at=started,
+            finished_at=finished,
+            duration_s=(
+                round((_parse_time(finished) - _parse_time(started)).total_seconds(), 1)
+                if started and finished
+                else None
+            ),
+            merged_at=iso_time(),
+        )
+
+    @property
+    def shard_labels(self) -> list[str]:
+        return self.shards or ([self.shard] if self.shard else [])
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> RunMeta:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
 @dataclass
 class RunData:
     directory: Path
-    meta: dict
+    meta: RunMeta
     tests: list[dict] = field(default_factory=list)
     collect_errors: list[dict] = field(default_factory=list)
     collected: int | None = None
@@ -49,14 +134,14 @@ class RunData:
 
     @property
     def profile(self) -> Profile:
-        return Profile.from_json(self.meta["profile"])
+        return Profile.from_json(self.meta.profile)
 
     @property
     def browsers(self) -> list[str]:
-        return list(self.meta.get("browsers") or [])
+        return list(self.meta.browsers)
 
 
-def read_meta(directory: Path) -> dict:
+def read_meta(directory: Path) -> RunMeta:
     path = directory / RUN_FILE
     if not directory.is_dir():
         raise ResultsError(f"{directory}: not a directory")
@@ -68,11 +153,14 @@ def read_meta(directory: Path) -> dict:
         raise ResultsError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
         raise ResultsError(f"{path}: expected an object with a 'profile' object")
-    return meta
+    try:
+        return RunMeta.from_json(meta)
+    except TypeError as exc:
+        raise ResultsError(f"{path}: {exc}") from None
 
 
-def write_meta(directory: Path, meta: dict) -> None:
-    write_json_atomically(directory / RUN_FILE, meta)
+def write_meta(directory: Path, meta: RunMeta) -> None:
+    write_json_atomically(directory / RUN_FILE, meta.to_json())
 
 
 def write_json_atomically(path: Path, data) -> None:

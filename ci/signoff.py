@@ -9,133 +9,95 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from ci import gates
 from ci.appcoverage import AppCoverage
 from ci.categories import classify
-from ci.gates import FAILED_OUTCOMES, decide
+from ci.figures import FAILED_OUTCOMES
+from ci.gates import GateResult
 from ci.rundata import RunData
 
-MAX_NAMED = 12  # flows, tests or requests named in one gate's detail
+
+@dataclass
+class SignOff:
+    """The verdict of a run folder and everything that explains it; signoff.json is `to_json()`."""
+
+    verdict: str  # "GO" or "NO-GO"
+    reasons: list[str]
+    profile: str
+    strict: bool
+    env: str | None
+    base_url: list[str]
+    app_version: list[str]
+    browsers: list[str]
+    browser_versions: dict[str, str]
+    seed: int | str | None
+    git_commit: str | None
+    shards: list[str]
+    started_at: str | None
+    finished_at: str | None
+    duration_s: float | None
+    tests: dict[str, int | None]
+    gates: list[GateResult]
+    flows: dict
+    flaky: list[dict]
+    failures: list[dict]
+    report: str | None = None
+    report_note: str | None = None
+
+    @property
+    def go(self) -> bool:
+        return self.verdict == "GO"
+
+    def to_json(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["gates"] = [gate.to_json() for gate in self.gates]
+        return data
 
 
-def build(
-    run: RunData,
-    catalog: Mapping[str, Mapping] | None,
-    app_coverage: AppCoverage | None,
-    allure_ids: Mapping[str, dict] | None = None,
-) -> dict:
+def build(run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: AppCoverage | None) -> SignOff:
     """catalog: {flow id: {"title", "critical", ...}} or None when there is none.
-    app_coverage: None when code coverage does not apply to this target.
-    allure_ids: {nodeid: {"uuid", "report_id", "name"}} from the Allure results."""
+    app_coverage: None when code coverage does not apply to this target."""
     profile = run.profile
-    strict = profile.strict
-    thresholds = profile.gates
-    browsers = run.browsers
+    facts = gates.RunFacts.of(run, catalog, app_coverage)
+    results = gates.evaluate(facts, profile.gates)
+    reasons = [gate.reason() for gate in results if gate.failed]
     tests = run.tests
-    allure_ids = allure_ids or {}
-
-    failed = [t for t in tests if t["outcome"] in FAILED_OUTCOMES]
-    flaky = [t for t in tests if t.get("flaky")]
-    results: list[gates.GateResult] = []
-
-    failing = len(failed) + len(run.collect_errors) + (len(flaky) if strict else 0)
-    detail = f"{len(failed)} failed, {len(run.collect_errors)} collection error(s)"
-    if strict:
-        detail += f", {len(flaky)} flaky (a flaky pass counts as a failure under this profile)"
-    results.append(decide("failures", failing, thresholds, strict, detail))
-    results.append(decide("flaky", len(flaky), thresholds, strict, _names(t["nodeid"] for t in flaky)))
-
-    matrix: dict[str, dict[str, str]] = {}
-    if catalog is None:
-        for name in ("critical_flows", "flow_coverage"):
-            results.append(decide(name, None, thresholds, strict, "no flow catalog (config/flows.yaml)"))
-    else:
-        matrix = gates.flow_matrix(tests, catalog, browsers)
-        critical_ids = [flow for flow, info in catalog.items() if info.get("critical")]
-        for name, ids in (("critical_flows", critical_ids), ("flow_coverage", list(catalog))):
-            percent, uncovered = gates.coverage_percent(matrix, ids, strict)
-            text = f"{len(ids) - len(uncovered)} of {len(ids)} flows"
-            if uncovered:
-                text += "; not covered: " + _limited(
-                    gates.describe_uncovered(matrix, uncovered, strict).split(", ")
-                )
-            results.append(decide(name, percent, thresholds, strict, text))
-
-    if app_coverage is None:
-        results.append(
-            decide(
-                "code_coverage", None, thresholds, strict, "not measured for this target", applicable=False
-            )
-        )
-    else:
-        results.append(decide("code_coverage", app_coverage.percent, thresholds, strict, app_coverage.detail))
-
-    recorded = bool(run.traffic or run.targets)
-    traffic = gates.traffic_figures(run.traffic, [t.get("base_url") for t in run.targets])
-    if traffic.requests:
-        slowest = ", ".join(
-            f"{r.get('method', '?')} {_path(r)} {float(r['duration_ms']):.0f} ms" for r in traffic.slowest[:3]
-        )
-        p95_text = f"{traffic.requests} requests; slowest: {slowest}"
-        samples = ", ".join(
-            f"{r.get('status') or r.get('failure')} {r.get('method', '?')} {_path(r)}"
-            for r in traffic.error_samples[:3]
-        )
-        error_text = f"{traffic.errors} of {traffic.requests} requests" + (
-            f"; e.g. {samples}" if samples else ""
-        )
-    else:
-        p95_text = error_text = "no app traffic recorded"
-    results.append(decide("p95_ms", traffic.p95_ms, thresholds, strict, p95_text))
-    results.append(decide("error_rate", traffic.error_rate, thresholds, strict, error_text))
-    page_errors = len(run.page_errors) if recorded else None
-    page_text = (
-        _names(f"{e.get('browser', '?')}: {e['message'][:120]}" for e in run.page_errors)
-        if run.page_errors
-        else ("none" if recorded else "no page-error log recorded")
-    )
-    results.append(decide("page_errors", page_errors, thresholds, strict, page_text))
-
-    reasons = [
-        f"{r.name}: {r.spec.format(r.figure)} (needs {r.spec.format_threshold(r.threshold)})"
-        for r in results
-        if r.enforced and r.result == "fail"
-    ]
     if not tests and not run.collect_errors:
         reasons.append("no test ran")
     counts = Counter(t["outcome"] for t in tests)
     target = run.targets[0] if run.targets else {}
-    return {
-        "verdict": "NO-GO" if reasons else "GO",
-        "reasons": reasons,
-        "profile": profile.name,
-        "strict": strict,
-        "env": target.get("env") or run.meta.get("env"),
-        "base_url": sorted({t.get("base_url") for t in run.targets if t.get("base_url")}),
-        "app_version": sorted({str(t.get("app_version")) for t in run.targets if t.get("app_version")}),
-        "browsers": browsers,
-        "browser_versions": browser_versions(tests),
-        "seed": run.meta.get("seed"),
-        "git_commit": run.meta.get("git_commit"),
-        "shards": run.meta.get("shards") or ([run.meta["shard"]] if run.meta.get("shard") else []),
-        "started_at": run.meta.get("started_at"),
-        "finished_at": run.meta.get("finished_at"),
-        "duration_s": run.meta.get("duration_s"),
-        "tests": {
+    return SignOff(
+        verdict="NO-GO" if reasons else "GO",
+        reasons=reasons,
+        profile=profile.name,
+        strict=profile.strict,
+        env=target.get("env") or run.meta.env,
+        base_url=sorted({t.get("base_url") for t in run.targets if t.get("base_url")}),
+        app_version=sorted({str(t.get("app_version")) for t in run.targets if t.get("app_version")}),
+        browsers=run.browsers,
+        browser_versions=browser_versions(tests),
+        seed=run.meta.seed,
+        git_commit=run.meta.git_commit,
+        shards=run.meta.shard_labels,
+        started_at=run.meta.started_at,
+        finished_at=run.meta.finished_at,
+        duration_s=run.meta.duration_s,
+        tests={
             "total": len(tests),
             "collected": run.collected,
             **{
                 outcome: counts.get(outcome, 0)
                 for outcome in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
             },
-            "flaky": len(flaky),
+            "flaky": len(facts.flaky),
             "reruns": sum(max(0, int(t.get("attempts", 1)) - 1) for t in tests),
             "collection_errors": len(run.collect_errors),
         },
-        "gates": [r.to_json() for r in results],
-        "flows": {
-            "browsers": browsers,
+        gates=results,
+        flows={
+            "browsers": run.browsers,
             "rows": [
                 {
                     "id": flow,
@@ -143,11 +105,11 @@ def build(
                     "critical": bool((catalog or {}).get(flow, {}).get("critical")),
                     "cells": cells,
                 }
-                for flow, cells in matrix.items()
+                for flow, cells in facts.matrix.items()
             ],
         },
-        "flaky": [_test_entry(t, allure_ids) for t in flaky],
-        "failures": [_test_entry(t, allure_ids) for t in failed]
+        flaky=[_test_entry(t) for t in facts.flaky],
+        failures=[_test_entry(t) for t in facts.failed]
         + [
             {
                 "nodeid": e.get("nodeid") or "(collection)",
@@ -159,8 +121,15 @@ def build(
             }
             for e in run.collect_errors
         ],
-        "report": None,
-    }
+    )
+
+
+def link_allure(signoff: SignOff, allure_ids: Mapping[str, dict]) -> None:
+    """Point each flaky and failed test at its entry in the Allure report, once the report exists.
+    allure_ids: {nodeid: {"uuid", "report_id", "name"}} from the Allure results."""
+    for entry in [*signoff.flaky, *signoff.failures]:
+        if entry["nodeid"] in allure_ids:
+            entry["allure"] = allure_ids[entry["nodeid"]]
 
 
 def browser_versions(tests) -> dict[str, str]:
@@ -171,15 +140,13 @@ def browser_versions(tests) -> dict[str, str]:
     return versions
 
 
-def all_failures_are_infrastructure(signoff: dict) -> bool:
+def all_failures_are_infrastructure(signoff: SignOff) -> bool:
     """Nothing passed and every failure is an infrastructure one: the run says nothing about the app."""
-    failures = signoff["failures"]
-    return (
-        bool(failures) and signoff["tests"]["passed"] == 0 and all(f.get("infrastructure") for f in failures)
-    )
+    failures = signoff.failures
+    return bool(failures) and signoff.tests["passed"] == 0 and all(f.get("infrastructure") for f in failures)
 
 
-def _test_entry(test: dict, allure_ids: Mapping[str, dict]) -> dict:
+def _test_entry(test: dict) -> dict:
     entry = {
         "nodeid": test["nodeid"],
         "browser": test.get("browser"),
@@ -191,23 +158,7 @@ def _test_entry(test: dict, allure_ids: Mapping[str, dict]) -> dict:
     if test["outcome"] in FAILED_OUTCOMES:
         category = classify(test)
         entry.update(category=category.name, infrastructure=category.infrastructure)
-    allure = allure_ids.get(test["nodeid"])
-    if allure:
-        entry["allure"] = allure
     return entry
-
-
-def _path(record: Mapping) -> str:
-    return str(record.get("path") or record.get("url") or "?")
-
-
-def _names(names) -> str:
-    return _limited(list(names))
-
-
-def _limited(items: list[str]) -> str:
-    shown = ", ".join(items[:MAX_NAMED])
-    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
 
 
 # ---- rendering -------------------------------------------------------------------------------
@@ -221,8 +172,9 @@ CELL = {
 }
 
 
-def render_markdown(signoff: dict, with_report: bool = True) -> str:
-    go = signoff["verdict"] == "GO"
+def render_markdown(result: SignOff, with_report: bool = True) -> str:
+    signoff = result.to_json()
+    go = result.go
     lines = [f"# TradeCheck sign-off: {'✅ GO' if go else '❌ NO-GO'}", ""]
     lines.append(" · ".join(_header_facts(signoff)))
     if signoff["reasons"]:
@@ -242,11 +194,11 @@ def render_markdown(signoff: dict, with_report: bool = True) -> str:
     for gate in signoff["gates"]:
         threshold = gates.GATES[gate["name"]].format_threshold(gate["threshold"])
         if gate["enforced"]:
-            result = {"pass": "✅ pass", "fail": "❌ FAIL", "n/a": "— n/a"}[gate["result"]]
-        else:
-            result = f"ℹ️ info ({gate['result']})"
+            outcome = {"pass": "✅ pass", "fail": "❌ FAIL", "n/a": "— n/a"}[gate["result"]]
+        else:  # measured and shown, but this profile does not decide on it
+            outcome = "ℹ️ measured"
         lines.append(
-            f"| {gate['title']} (`{gate['name']}`) | {gate['display']} | {threshold} | {result} "
+            f"| {gate['title']} (`{gate['name']}`) | {gate['display']} | {threshold} | {outcome} "
             f"| {_cell(gate['detail'])} |"
         )
     flows = signoff["flows"]
@@ -276,14 +228,14 @@ def render_markdown(signoff: dict, with_report: bool = True) -> str:
         )
     if not signoff["failures"]:
         lines.append("None.")
-    if with_report and signoff.get("report"):
-        lines += ["", report_line(signoff)]
+    if with_report and result.report:
+        lines += ["", report_line(result)]
     return "\n".join(lines) + "\n"
 
 
-def report_line(signoff: dict) -> str:
-    note = signoff.get("report_note")
-    return f"Report: {signoff['report']}" + (f" ({note})" if note else "")
+def report_line(signoff: SignOff) -> str:
+    note = signoff.report_note
+    return f"Report: {signoff.report}" + (f" ({note})" if note else "")
 
 
 def _header_facts(signoff: dict) -> list[str]:

@@ -5,16 +5,15 @@ has, and whether a remote target answers at all (if not, the run stops with exit
 
 from __future__ import annotations
 
-import random
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ci.errors import InfrastructureError, UsageError
-from ci.profiles import KNOWN_BROWSERS
+from harness.environments import ConfigError, resolve_settings
+from harness.local_browsers import BROWSERS, available_browsers
 
 REACHABILITY_TIMEOUT_S = 10
 
@@ -29,13 +28,7 @@ class TargetPlan:
 
 
 def plan_target(root: Path, env: str | None, seed: int | None) -> TargetPlan:
-    try:
-        from harness.environments import ConfigError, resolve_settings
-    except ImportError:  # a project without the harness's settings: trust the command line
-        chosen = seed if seed is not None else random.randrange(100_000)
-        return TargetPlan(
-            env, env in (None, "local"), None, chosen, "--seed" if seed is not None else "random"
-        )
+    """Resolved as the harness will resolve it (root/config/environments.yaml, else the harness's own)."""
     path = root / "config" / "environments.yaml"
     try:
         settings = resolve_settings(cli_env=env, cli_seed=seed, path=path if path.is_file() else None)
@@ -52,7 +45,7 @@ def plan_target(root: Path, env: str | None, seed: int | None) -> TargetPlan:
 
 def check_reachable(base_url: str, timeout_s: float = REACHABILITY_TIMEOUT_S) -> None:
     """Any HTTP answer will do (even 404 or 500): only no answer at all is unreachable."""
-    shown = urlsplit(base_url)._replace(netloc=urlsplit(base_url).netloc.rpartition("@")[2]).geturl()
+    shown = _without_credentials(base_url)
     try:
         with urllib.request.urlopen(base_url, timeout=timeout_s):
             return
@@ -63,29 +56,23 @@ def check_reachable(base_url: str, timeout_s: float = REACHABILITY_TIMEOUT_S) ->
         raise InfrastructureError(f"target unreachable: {shown} ({reason})") from None
 
 
-def installed_browsers() -> list[str] | None:
-    """The browsers this machine can launch, or None when the harness cannot tell."""
-    try:
-        from harness.local_browsers import available_browsers
-    except ImportError:
-        return None
+def installed_browsers() -> list[str]:
+    """The browsers this machine can launch."""
     return list(available_browsers())
 
 
-def choose_browsers(requested: tuple[str, ...] | str, available: list[str] | None, remote: bool) -> list[str]:
+def choose_browsers(requested: tuple[str, ...] | str, available: list[str], remote: bool) -> list[str]:
     """The profile's (or --browsers') list, checked against what this machine has."""
     if requested == "available":
         if remote:
-            return ["chromium"]
-        if available is None:
             return ["chromium"]
         if not available:
             raise InfrastructureError(
                 "browser missing: no browser is installed (run ci/tradecheck, which installs them)"
             )
-        return [b for b in KNOWN_BROWSERS if b in available]
+        return [b for b in BROWSERS if b in available]
     chosen = list(requested)
-    if not remote and available is not None:
+    if not remote:
         missing = [b for b in chosen if b not in available]
         if missing:
             raise InfrastructureError(
@@ -95,9 +82,21 @@ def choose_browsers(requested: tuple[str, ...] | str, available: list[str] | Non
     return chosen
 
 
-def describe(plan: TargetPlan) -> Mapping[str, str]:
-    return {
-        "env": plan.env or "default",
-        "target": "embedded PaperTrade" if plan.embedded else (plan.base_url or "?"),
-        "seed": f"{plan.seed} ({plan.seed_source})",
-    }
+def check_browser_server(ws_endpoint: str, timeout_s: float = REACHABILITY_TIMEOUT_S) -> None:
+    """A `playwright launch-server` endpoint must accept a WebSocket before any test is sent to it."""
+    from websockets.exceptions import InvalidHandshake, InvalidURI
+    from websockets.sync.client import connect
+
+    shown = _without_credentials(ws_endpoint)
+    try:
+        with connect(ws_endpoint, open_timeout=timeout_s, close_timeout=1):
+            return
+    except InvalidURI:
+        raise UsageError(f"--connect {shown}: not a ws:// or wss:// URL") from None
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        raise InfrastructureError(f"browser server unreachable: {shown} ({exc})") from None
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()

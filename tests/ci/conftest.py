@@ -12,7 +12,7 @@ import pytest
 
 from ci import cli
 from ci.profiles import load_profiles
-from ci.rundata import write_meta
+from ci.rundata import RunMeta, write_meta
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROFILES = PROJECT_ROOT / "config" / "profiles.yaml"
@@ -65,18 +65,17 @@ def make_run_dir(tmp_path, profiles):
             shutil.copy(source, directory / "coverage" / source.name)
         write_meta(
             directory,
-            {
-                "tool": "tradecheck",
-                "status": "tested",
-                "profile": profiles.get(profile).to_json(),
-                "browsers": list(browsers),
-                "env": "local",
-                "seed": 7,
-                "shard": shard,
-                "app_coverage": bool(coverage_files),
-                "started_at": "2030-01-01T00:00:00Z",
-                "finished_at": "2030-01-01T00:01:00Z",
-            },
+            RunMeta(
+                profile=profiles.get(profile).to_json(),
+                status="tested",
+                browsers=list(browsers),
+                env="local",
+                seed=7,
+                shard=shard,
+                app_coverage=bool(coverage_files),
+                started_at="2030-01-01T00:00:00Z",
+                finished_at="2030-01-01T00:01:00Z",
+            ),
         )
         return directory
 

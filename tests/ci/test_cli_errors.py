@@ -6,7 +6,7 @@ import json
 import pytest
 from tradecheck_builders import closed_port, result_record
 
-from ci import runs
+from ci import run as run_command
 
 pytestmark = pytest.mark.unit
 
@@ -105,7 +105,7 @@ def test_an_unreachable_target_stops_before_pytest(project, tradecheck, fake_all
 
 def test_a_missing_browser_is_infrastructure(project, tradecheck, fake_allure, monkeypatch):
     (project / "scenarios").mkdir()
-    monkeypatch.setattr(runs, "installed_browsers", lambda: ["chromium"])
+    monkeypatch.setattr(run_command, "installed_browsers", lambda: ["chromium"])
     code, _, err = tradecheck("run", "--profile", "smoke", "--browsers", "chromium,firefox")
     assert (code, err) == (
         3,
@@ -194,3 +194,27 @@ def test_a_cut_off_last_line_is_a_killed_writer_not_corruption(make_run_dir):
             json.dumps(result_record("s::b[chromium]"))[:30]
         )  # no newline: the process died mid-write
     assert [t["nodeid"] for t in load_run(directory).tests] == ["s::a[chromium]"]
+
+
+def test_merge_refuses_a_corrupted_allure_result(project, tradecheck, make_run_dir, fake_allure):
+    shard = make_run_dir("a", [result_record("s::a[chromium]")])
+    (shard / "allure-results").mkdir()
+    (shard / "allure-results" / "0a1b-result.json").write_text('{"uuid": "0a1b", "name": "s::a"')
+    code, _, err = tradecheck("merge", str(shard))
+    assert code == 2
+    assert err == [
+        f"tradecheck: error: {shard / 'allure-results' / '0a1b-result.json'}: "
+        "not a readable Allure result (JSONDecodeError)"
+    ]
+    assert not (project / "reports" / "runs").exists()  # nothing written
+
+
+def test_a_dead_browser_server_stops_the_run_before_any_test(project, tradecheck, fake_allure):
+    """Even a selection without browser tests must not say GO on a dead --connect endpoint."""
+    (project / "scenarios").mkdir()
+    endpoint = f"ws://127.0.0.1:{closed_port()}/playwright"
+    code, _, err = tradecheck("run", "--profile", "smoke", "--connect", endpoint)
+    assert code == 3
+    assert len(err) == 1
+    assert err[0].startswith(f"tradecheck: error: browser server unreachable: {endpoint} (")
+    assert not (project / "reports").exists()

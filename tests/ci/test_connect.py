@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ci import runs
+from ci.pytest_process import subprocess_env
 from harness.local_browsers import available_browsers, launch_args
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def browser_server(tmp_path):
 
 
 def tradecheck_run(tmp_path: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(runs.subprocess_env()["PYTHONPATH"])}
+    env = {**os.environ, "PYTHONPATH": str(subprocess_env()["PYTHONPATH"])}
     env.pop("TRADECHECK_WEBHOOK_URL", None)
     command = [sys.executable, "-m", "ci", "run", "--profile", "smoke", "--connect", endpoint]
     # Latency is not what this checks, and a busy CI machine must not turn it red.

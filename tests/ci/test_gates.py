@@ -4,9 +4,15 @@ import pytest
 from tradecheck_builders import result_record, traffic_record
 
 from ci import gates
-from ci.gates import decide, flow_matrix, percentile, traffic_figures
+from ci.figures import coverage_percent, describe_uncovered, flow_matrix, percentile, traffic_figures
+from ci.gates import Measure
 
 pytestmark = pytest.mark.unit
+
+
+def decide(name, figure, thresholds, strict, applicable=True):
+    return gates.decide(name, Measure(figure, "", applicable), thresholds, strict)
+
 
 BROWSERS = ["chromium", "firefox"]
 
@@ -107,10 +113,10 @@ def test_a_flow_needs_a_pass_and_no_failure_on_every_browser_of_the_run():
     assert matrix["TRD-03"] == {"chromium": "passed", "firefox": "failed"}  # one red test fails the flow
     assert matrix["TRD-01"] == {"chromium": "passed", "firefox": "skipped"}
     assert matrix["PORT-01"] == {"chromium": "not run", "firefox": "not run"}
-    percent, uncovered = gates.coverage_percent(matrix, flows, strict=False)
+    percent, uncovered = coverage_percent(matrix, flows, strict=False)
     assert percent == pytest.approx(25)
     assert uncovered == ["TRD-03", "TRD-01", "PORT-01"]
-    assert gates.describe_uncovered(matrix, uncovered, strict=False) == (
+    assert describe_uncovered(matrix, uncovered, strict=False) == (
         "TRD-03 (firefox: failed), TRD-01 (firefox: skipped), PORT-01 (chromium: not run, firefox: not run)"
     )
 
@@ -122,9 +128,9 @@ def test_a_pass_after_a_retry_covers_a_flow_except_under_strict():
     ]
     matrix = flow_matrix(tests, ["TRD-01"], BROWSERS)
     assert matrix["TRD-01"]["firefox"] == "flaky"
-    assert gates.coverage_percent(matrix, ["TRD-01"], strict=False) == (100.0, [])
-    assert gates.coverage_percent(matrix, ["TRD-01"], strict=True) == (0.0, ["TRD-01"])
+    assert coverage_percent(matrix, ["TRD-01"], strict=False) == (100.0, [])
+    assert coverage_percent(matrix, ["TRD-01"], strict=True) == (0.0, ["TRD-01"])
 
 
 def test_no_flows_to_cover_is_no_data():
-    assert gates.coverage_percent({}, [], strict=False) == (None, [])
+    assert coverage_percent({}, [], strict=False) == (None, [])

@@ -6,7 +6,8 @@ import coverage
 import pytest
 from tradecheck_builders import closed_port, result_record, traffic_record
 
-from ci import cli, runs
+from ci import cli
+from ci.finish import finish
 from ci.rundata import load_run
 
 pytestmark = pytest.mark.unit
@@ -90,7 +91,7 @@ def test_merge_of_two_shards_equals_one_unsharded_run(
         (shard / "allure-results" / f"uuid-{n}-result.json").write_text("{}")
         (shard / "junit.xml").write_text(f'<testsuites><testsuite name="pytest" tests="{n}"/></testsuites>')
 
-    assert runs.finish(project, whole, profiles, None) == 1
+    assert finish(project, whole, profiles, None) == 1
     single = json.loads((whole / "signoff.json").read_text())
     merged_dir = project / "merged"
     code = cli.main(["merge", *map(str, shards), "--out", str(merged_dir)])
@@ -131,9 +132,11 @@ def test_merging_a_single_run_folder_reproduces_its_verdict(
 
     assert cli.main(["merge", str(whole), "--out", str(project / "again"), "--notify", dead_webhook]) == 0
     assert json.loads((project / "again" / "signoff.json").read_text())["verdict"] == "GO"
-    assert (project / "reports" / "latest").resolve() == (project / "again").resolve()
+    # --out outside reports/: the merged folder is complete, but reports/latest is not moved out there
+    assert not (project / "reports" / "latest").exists()
     assert summary.read_text().startswith("# TradeCheck sign-off: ✅ GO")
     out = capsys.readouterr().out
+    assert "again is outside reports: reports/latest is unchanged" in out
     [notify_line] = [line for line in out.splitlines() if line.startswith("notify:")]
     assert "failed" in notify_line
     assert "SECRET" not in out

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ci import runs
+from ci.pytest_process import subprocess_env
 from ci.pytest_results import browser_from_nodeid
 
 pytestmark = pytest.mark.unit
@@ -60,7 +60,7 @@ def run_plugin(tmp_path, *args, crash=False):
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    flow(id): f\n    critical: c\n")
     state = tmp_path / "state"
     state.mkdir(exist_ok=True)
-    env = {**runs.subprocess_env(), "STATE": str(state), **({"CRASH": "1"} if crash else {})}
+    env = {**subprocess_env(), "STATE": str(state), **({"CRASH": "1"} if crash else {})}
     out = tmp_path / "out"
     subprocess.run(
         [

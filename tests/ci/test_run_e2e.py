@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ci import allure, runs
+from ci import allure
+from ci import run as run_command
+from ci.profiles import Profile
+from ci.pytest_process import Selection, pytest_command, subprocess_env
 from ci.rundata import load_run
 
 pytestmark = pytest.mark.unit
@@ -133,7 +136,7 @@ def synthetic(project, tmp_path, monkeypatch):
     state = tmp_path / "state"
     state.mkdir()
     monkeypatch.setenv("SYNTH_STATE", str(state))
-    monkeypatch.setattr(runs, "installed_browsers", lambda: ["chromium", "firefox"])
+    monkeypatch.setattr(run_command, "installed_browsers", lambda: ["chromium", "firefox"])
     if not allure.cli_path().is_file():  # the real CLI where `npm ci --prefix ci` ran, else a stand-in
         pytest.skip("Allure CLI not installed (npm ci --prefix ci)")
     return project
@@ -209,7 +212,7 @@ def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
     before = (os.readlink(latest), history.read_text())
     assert code in (0, 1)
 
-    env = {**os.environ, "SYNTH_SLEEP": "60", "PYTHONPATH": str(runs.subprocess_env()["PYTHONPATH"])}
+    env = {**os.environ, "SYNTH_SLEEP": "60", "PYTHONPATH": str(subprocess_env()["PYTHONPATH"])}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -264,18 +267,21 @@ def test_tradecheck_test_turns_no_tests_collected_into_1(synthetic, capsys):
 
 
 def test_the_command_is_written_down_for_the_record(synthetic):
-    meta_command = runs.pytest_command(
-        synthetic / "run",
-        runs.Profile("p", markers="smoke", retries=2, timeout=30),
+    selection = Selection(
+        Profile("p", markers="smoke", retries=2, timeout=30),
         ["chromium", "firefox"],
         "auto",
         5,
         env="local",
-        app_coverage=True,
         connect="ws://127.0.0.1:3000/pw",
+        extra=["-k", "login"],
+    )
+    meta_command = pytest_command(
+        synthetic / "run",
+        selection,
+        app_coverage=True,
         shard=(2, 3),
         durations=synthetic / "ci" / "durations.json",
-        extra=["-k", "login"],
     )
     text = " ".join(meta_command[1:])
     assert text.startswith("-m pytest scenarios -p ci.pytest_results --tradecheck-results")

@@ -26,13 +26,18 @@ def green_tests():
     ]
 
 
+def built(run, catalog, coverage):
+    """The sign-off as signoff.json holds it."""
+    return signoff.build(run, catalog, coverage).to_json()
+
+
 def gate(result, name):
     return next(g for g in result["gates"] if g["name"] == name)
 
 
 def test_a_clean_run_is_go(make_run_dir):
     run = load_run(make_run_dir("clean", green_tests(), traffic=[traffic_record("s::quotes")]))
-    result = signoff.build(run, CATALOG, AppCoverage(93.5, 2))
+    result = built(run, CATALOG, AppCoverage(93.5, 2))
     assert result["verdict"] == "GO", result["reasons"]
     assert gate(result, "critical_flows")["figure"] == 100
     assert gate(result, "code_coverage")["figure"] == 93.5
@@ -49,7 +54,7 @@ def test_a_failure_after_retries_is_no_go_and_named(make_run_dir):
         message="AssertionError: Locator expected to be visible",
         assertion=True,
     )
-    result = signoff.build(load_run(make_run_dir("red", tests)), CATALOG, None)
+    result = built(load_run(make_run_dir("red", tests)), CATALOG, None)
     assert result["verdict"] == "NO-GO"
     assert gate(result, "failures")["figure"] == 1
     assert "TRD-01 (firefox: failed)" in gate(result, "critical_flows")["detail"]
@@ -65,10 +70,8 @@ def test_flaky_tests_are_listed_always_and_fail_only_the_release_profile(make_ru
     tests[1] = result_record(
         "s::login[firefox]", browser="firefox", flows=["AUTH-01"], attempts=2, flaky=True
     )
-    regression = signoff.build(load_run(make_run_dir("reg", tests)), CATALOG, AppCoverage(95, 1))
-    release = signoff.build(
-        load_run(make_run_dir("rel", tests, profile="release")), CATALOG, AppCoverage(95, 1)
-    )
+    regression = built(load_run(make_run_dir("reg", tests)), CATALOG, AppCoverage(95, 1))
+    release = built(load_run(make_run_dir("rel", tests, profile="release")), CATALOG, AppCoverage(95, 1))
     assert [f["nodeid"] for f in regression["flaky"]] == ["s::login[firefox]"]
     assert regression["verdict"] == "GO"
     assert [f["nodeid"] for f in release["flaky"]] == ["s::login[firefox]"]
@@ -79,8 +82,8 @@ def test_flaky_tests_are_listed_always_and_fail_only_the_release_profile(make_ru
 
 
 def test_code_coverage_below_threshold_is_no_go_for_regression_but_not_smoke(make_run_dir):
-    regression = signoff.build(load_run(make_run_dir("reg", green_tests())), CATALOG, AppCoverage(80.0, 3))
-    smoke = signoff.build(
+    regression = built(load_run(make_run_dir("reg", green_tests())), CATALOG, AppCoverage(80.0, 3))
+    smoke = built(
         load_run(make_run_dir("smoke", green_tests(), profile="smoke", browsers=["chromium"])),
         CATALOG,
         AppCoverage(80.0, 3),
@@ -94,7 +97,7 @@ def test_code_coverage_below_threshold_is_no_go_for_regression_but_not_smoke(mak
 def test_page_errors_and_slow_traffic_are_no_go(make_run_dir):
     traffic = [traffic_record("s::quotes", duration_ms=900.0) for _ in range(20)]
     errors = [{"nodeid": "s::login[chromium]", "browser": "chromium", "message": "TypeError: x is undefined"}]
-    result = signoff.build(
+    result = built(
         load_run(make_run_dir("slow", green_tests(), traffic=traffic, page_errors=errors)),
         CATALOG,
         AppCoverage(95, 1),
@@ -106,7 +109,7 @@ def test_page_errors_and_slow_traffic_are_no_go(make_run_dir):
 
 
 def test_no_test_at_all_is_no_go(make_run_dir):
-    result = signoff.build(load_run(make_run_dir("empty", [])), CATALOG, None)
+    result = built(load_run(make_run_dir("empty", [])), CATALOG, None)
     assert result["verdict"] == "NO-GO"
     assert "no test ran" in result["reasons"]
 
@@ -117,7 +120,7 @@ def test_every_failure_infrastructure_is_recognised(make_run_dir):
         result_record("s::order[chromium]", "failed", message="Failed: Timeout >120.0s"),
     ]
     result = signoff.build(load_run(make_run_dir("down", tests, browsers=["chromium"])), CATALOG, None)
-    assert [f["category"] for f in result["failures"]] == [
+    assert [f["category"] for f in result.failures] == [
         "Infrastructure: app unreachable",
         "Infrastructure: timeouts",
     ]
@@ -130,7 +133,7 @@ def test_the_markdown_names_verdict_gates_matrix_and_failures(make_run_dir):
         "s::login[chromium]", "failed", flows=["AUTH-01"], message="AssertionError: boom"
     )
     result = signoff.build(load_run(make_run_dir("md", tests)), CATALOG, AppCoverage(91, 1))
-    result["report"] = "reports/runs/x/allure-report/index.html"
+    result.report = "reports/runs/x/allure-report/index.html"
     text = signoff.render_markdown(result)
     assert text.startswith("# TradeCheck sign-off: ❌ NO-GO")
     assert "| AUTH-01 | Sign in | ★ | ❌ failed | ✅ passed |" in text

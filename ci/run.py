@@ -1,0 +1,148 @@
+"""`tradecheck run`: pre-flight checks, one pytest run with live progress, then `finish`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ci import allure, reports, rundata
+from ci.errors import INTERRUPTED, InfrastructureError, UsageError
+from ci.finish import finish
+from ci.profiles import Profile, ProfileSet
+from ci.pytest_log import last_error_line
+from ci.pytest_process import SCENARIOS, Selection, check_exit, pytest_command, run_pytest
+from ci.rundata import PYTEST_LOG, RESULTS_DIR, RunMeta, iso_time
+from ci.target import (
+    TargetPlan,
+    check_browser_server,
+    check_reachable,
+    choose_browsers,
+    installed_browsers,
+    plan_target,
+)
+
+DURATIONS_FILE = Path("ci") / "durations.json"
+
+
+@dataclass
+class RunRequest:
+    """A profile as refined on the command line."""
+
+    profile: Profile
+    settings: ProfileSet
+    browsers: tuple[str, ...] | None = None
+    workers: str | None = None
+    shard: tuple[int, int] | None = None
+    env: str | None = None
+    seed: int | None = None
+    connect: str | None = None
+    notify_url: str | None = None
+    reports: Path | None = None
+    extra: list[str] = field(default_factory=list)
+
+    def plan(self, root: Path) -> tuple[TargetPlan, Selection]:
+        """The target (asked of the harness) and the selection (browsers checked against this machine)."""
+        plan = plan_target(root, self.env, self.seed)
+        requested = self.browsers or self.profile.browsers
+        browsers = choose_browsers(requested, installed_browsers(), bool(self.connect))
+        selection = Selection(
+            profile=self.profile,
+            browsers=browsers,
+            workers=self.workers or self.profile.workers,
+            seed=plan.seed,
+            env=plan.env if self.env else None,
+            connect=self.connect,
+            extra=tuple(self.extra),
+        )
+        return plan, selection
+
+
+def run(root: Path, request: RunRequest, out=None) -> int:
+    out = out or sys.stdout
+    profile = request.profile
+    allure.check_cli()
+    if not (root / SCENARIOS).is_dir():
+        raise UsageError(f"no {SCENARIOS}/ directory in {root}")
+    plan, selection = request.plan(root)
+    if not plan.embedded and plan.base_url:
+        check_reachable(plan.base_url)
+    if request.connect:
+        check_browser_server(request.connect)
+    measure_app = profile.app_coverage and plan.embedded
+    reports_root = request.reports or root / "reports"
+    label = profile.name
+    if request.shard:  # shard folders of a browser matrix meet in one place for `merge`: name them apart
+        label += f"-{'-'.join(selection.browsers)}-shard-{request.shard[0]}-of-{request.shard[1]}"
+    run_dir = reports.new_run_dir(reports_root, label)
+    command = pytest_command(
+        run_dir, selection, app_coverage=measure_app, shard=request.shard, durations=root / DURATIONS_FILE
+    )
+    started = time.time()
+    meta = RunMeta(
+        profile=profile.to_json(),
+        browsers=list(selection.browsers),
+        env=plan.env,
+        embedded=plan.embedded,
+        base_url=plan.base_url,
+        seed=plan.seed,
+        workers=selection.workers,
+        shard=f"{request.shard[0]}/{request.shard[1]}" if request.shard else None,
+        connect=bool(request.connect),
+        app_coverage=measure_app,
+        git_commit=git_commit(root),
+        started_at=iso_time(started),
+        pytest_command=command[1:],
+    )
+    rundata.write_meta(run_dir, meta)
+    target = "embedded PaperTrade" if plan.embedded else plan.base_url or "?"
+    print(
+        f"tradecheck run · profile {profile.name} · env {plan.env} ({target}) · "
+        f"browsers {', '.join(selection.browsers)} · "
+        f"workers {selection.workers} · retries {profile.retries} · timeout {profile.timeout:g} s/test · "
+        f"seed {plan.seed} ({plan.seed_source})" + (f" · shard {meta.shard}" if request.shard else ""),
+        file=out,
+    )
+    print(
+        f"run folder: {reports.display(run_dir, root)} (pytest output: {PYTEST_LOG} there)",
+        file=out,
+        flush=True,
+    )
+
+    try:
+        code = run_pytest(command, root, run_dir, out)
+    except KeyboardInterrupt:
+        meta.status, meta.finished_at = "interrupted", iso_time()
+        rundata.write_meta(run_dir, meta)
+        print(
+            f"tradecheck: interrupted; {reports.display(run_dir, root)} is incomplete, "
+            "reports/latest and the history are unchanged",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    finished = time.time()
+    meta.status, meta.pytest_exit_code = "tested", code
+    meta.finished_at, meta.duration_s = iso_time(finished), round(finished - started, 1)
+    rundata.write_meta(run_dir, meta)
+    log = run_dir / PYTEST_LOG
+    check_exit(code, log, out, accepted=(0, 1, 2, 5))  # 2: collection errors, 5: no tests: NO-GO
+    if not any((run_dir / RESULTS_DIR).glob("*.jsonl")):
+        raise InfrastructureError(
+            f"pytest recorded no results: {last_error_line(log)} (see {reports.display(log, root)})"
+        )
+    return finish(root, run_dir, request.settings, request.notify_url, out, reports_root)
+
+
+def git_commit(root: Path) -> str | None:
+    if os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA"):
+        return os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA")
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
