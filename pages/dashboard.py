@@ -24,10 +24,6 @@ class DashboardPage(Screen):
         self.notifications = page.get_by_test_id("notifications").get_by_test_id("notification-item")
         self.notifications_empty = page.get_by_test_id("notifications-empty")
 
-    @allure.step("Open the dashboard")
-    def open(self) -> None:
-        super().open()
-
     def quote(self, symbol: str, field: str) -> Locator:
         """A watchlist cell: field is bid, ask, last or change."""
         return self.watchlist.cell(symbol, f"quote-{field}")

@@ -30,10 +30,6 @@ class PortfolioPage(Screen):
         self.transactions_empty = page.get_by_test_id("transactions-empty")
         self.export_csv = page.get_by_role("link", name="Export CSV")
 
-    @allure.step("Open the portfolio")
-    def open(self) -> None:
-        super().open()
-
     def position(self, symbol: str, field: str) -> Locator:
         """A positions cell: field is quantity, avg-cost, last, market-value, unrealized-pnl,
         unrealized-pnl-pct or allocation."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import allure
 from playwright.sync_api import Page
 
 from pages.components.nav import NavBar
@@ -11,6 +12,7 @@ from pages.components.toasts import Toasts
 class Screen:
     path = "/"
     heading_text = ""
+    live = True  # the page keeps a WebSocket open for live updates
 
     def __init__(self, page: Page):
         self.page = page
@@ -19,8 +21,10 @@ class Screen:
         self.toasts = Toasts(page)
 
     def open(self) -> None:
-        self.page.goto(self.path)
-        self.wait_until_live()
+        with allure.step(f"Open the {self.heading_text.lower()} screen"):
+            self.page.goto(self.path)
+            if self.live:
+                self.wait_until_live()
 
     def wait_until_live(self) -> None:
         """Until the page's WebSocket is connected: updates made after this reach the page."""

@@ -76,12 +76,12 @@ def test_seeded_watchlist_prices_tick(dashboard_page):
 
 
 @pytest.mark.flow("DASH-02")
-def test_watchlist_symbol_opens_its_ticket(dashboard_page, account, symbol):
+def test_watchlist_symbol_opens_its_ticket(dashboard_page, trading_page, account, symbol):
     account.api.watch(symbol)
     dashboard_page.open()
     dashboard_page.trade(symbol)
-    expect(dashboard_page.page).to_have_url(re.compile(rf"/trade/{symbol}$"))
-    expect(dashboard_page.page.get_by_role("heading", level=1)).to_have_text("Trade")
+    expect(trading_page.page).to_have_url(re.compile(rf"/trade/{symbol}$"))
+    expect(trading_page.heading).to_be_visible()
 
 
 @pytest.mark.flow("DASH-03")

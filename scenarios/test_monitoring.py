@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from pages.dashboard import DashboardPage
 from pages.portfolio import PortfolioPage
+from pages.status import COMPONENTS
 from pages.trading import TradingPage
 
 UUID4_HEX = re.compile(r"^[0-9a-f]{32}$")
@@ -40,15 +41,15 @@ def test_version_is_semantic(api):
 
 
 @pytest.mark.flow("MON-02")
-def test_status_page_shows_every_component(page, api):
+def test_status_page_shows_every_component(status_page, api):
     version = api.call("GET", "/api/version", 200)["version"]
-    page.goto("/status")
-    expect(page.get_by_role("heading", level=1)).to_have_text("System status")
-    for component in ("service", "database", "feed"):
-        expect(page.get_by_test_id(f"status-{component}")).to_have_text("ok")
-    expect(page.get_by_test_id("status-version")).to_have_text(version)
-    expect(page.get_by_test_id("status-ws-clients")).to_have_text(re.compile(r"^\d+$"))
-    expect(page.get_by_test_id("status-uptime")).not_to_be_empty()
+    status_page.open()
+    expect(status_page.heading).to_be_visible()
+    for component in COMPONENTS:
+        expect(status_page.health(component)).to_have_text("ok")
+    expect(status_page.version).to_have_text(version)
+    expect(status_page.live_connections).to_have_text(re.compile(r"^\d+$"))
+    expect(status_page.uptime).not_to_be_empty()
 
 
 @pytest.mark.flow("MON-03")
