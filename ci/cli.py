@@ -7,6 +7,11 @@
   tradecheck merge DIR... [--out DIR]       shard run folders into one report and one verdict
   tradecheck durations [--profile NAME] [--from RUN_DIR]
                                             refresh ci/durations.json for --shard
+  tradecheck profiles | gates               what each profile runs and which gates decide it
+  tradecheck open                           the latest report in the browser
+  tradecheck diff RUN_A RUN_B               tests and gates that changed between two run folders
+  tradecheck run --profile NAME --last-failed
+                                            re-run what failed in the latest run
 
 Profiles live in config/profiles.yaml; each run lands in reports/runs/<UTC time>-<profile>/ with
 reports/latest pointing at the newest finished one.
@@ -25,14 +30,16 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from ci import inspect
 from ci import merge as merge_module
 from ci.durations import store_durations
-from ci.errors import INFRASTRUCTURE, INTERRUPTED, TradecheckError, UsageError
+from ci.errors import GO, INFRASTRUCTURE, INTERRUPTED, TradecheckError, UsageError
 from ci.profiles import (
     ProfileSet,
     load_profiles,
@@ -47,7 +54,12 @@ from ci.target import installed_browsers
 
 PROFILES_FILE = Path("config") / "profiles.yaml"
 ROOT_VARIABLE = "TRADECHECK_ROOT"
-EXIT_CODES = __doc__[__doc__.index("Exit codes:") :]
+EXIT_CODES = __doc__[__doc__.index("Exit codes:") : __doc__.index("`tradecheck test` returns")]
+TEST_EXIT_CODES = """Exit codes: pytest's own (0 all passed, 1 some failed, 2 interrupted or collection
+errors, 3 internal error, 4 usage error), except that 5 (no tests collected) becomes 1; 130 on Ctrl-C."""
+PASS_THROUGH = (
+    "Arguments after `--` go to pytest untouched, e.g. `tradecheck run --profile smoke -- -k login`."
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -67,13 +79,24 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
-    def command(name: str, summary: str) -> argparse.ArgumentParser:
+    def command(name: str, summary: str, epilog: str = EXIT_CODES) -> argparse.ArgumentParser:
         return commands.add_parser(
-            name, help=summary, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
+            name,
+            help=summary,
+            description=summary,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    run = command("run", "run a profile: tests, Allure report, gates, sign-off")
+    run = command(
+        "run", "run a profile: tests, Allure report, gates, sign-off", f"{PASS_THROUGH}\n\n{EXIT_CODES}"
+    )
     _selection_arguments(run, profile_required=True)
+    run.add_argument(
+        "--last-failed",
+        action="store_true",
+        help="run only the tests that failed in the latest run (reports/latest), on their browsers",
+    )
     run.add_argument(
         "--shard", metavar="I/N", help="run only group I of N (pytest-split, balanced by ci/durations.json)"
     )
@@ -87,9 +110,21 @@ def build_parser() -> Parser:
     _report_arguments(run)
 
     test = command(
-        "test", "run the project's own tests (pytest over tests/ and scenarios/, -n auto, every browser)"
+        "test",
+        "run the project's own tests (pytest over tests/ and scenarios/, -n auto, every browser)",
+        f"{PASS_THROUGH.replace('run --profile smoke', 'test')}\n\n{TEST_EXIT_CODES}",
     )
     test.set_defaults(extra=[])
+    command("profiles", "list the profiles of config/profiles.yaml: what each runs and its gates")
+    command("gates", "list the gates: what each measures, its default and the profiles it decides")
+    opener = command("open", "open the latest run's Allure report")
+    diff = command("diff", "the tests and gates that changed between two run folders")
+    diff.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")
+    diff.add_argument("run_b", type=Path, metavar="RUN_B", help="the later run folder")
+    for parser_ in (opener,):
+        parser_.add_argument(
+            "--reports", metavar="DIR", type=Path, help="reports folder (default: reports/ of the project)"
+        )
 
     merge = command("merge", "combine shard run folders into one report and one verdict")
     merge.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders of the shards")
@@ -202,6 +237,17 @@ def dispatch(args: argparse.Namespace) -> int:
     root = find_root()
     os.chdir(root)  # pytest, coverage and git all resolve paths from the project root
     profiles = load_profiles(root / PROFILES_FILE)
+    if args.command == "profiles":
+        print(inspect.describe_profiles(profiles))
+        return GO
+    if args.command == "gates":
+        print(inspect.describe_gates(profiles))
+        return GO
+    if args.command == "open":
+        return inspect.open_report(_reports(args, root), sys.stdout)
+    if args.command == "diff":
+        print(inspect.diff(args.run_a.resolve(), args.run_b.resolve()))
+        return GO
     if args.command == "merge":
         return merge_module.merge(
             root,
@@ -215,6 +261,15 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "durations":
         return store_durations(root, request, args.source.resolve() if args.source else None)
     request.reports = _reports(args, root)
+    if args.last_failed:
+        nodeids, browsers = inspect.last_failed(request.reports)
+        if not nodeids:
+            print("tradecheck: nothing failed in the latest run; nothing to re-run")
+            return GO
+        # the node ids are the selection: the profile's marker expression would deselect them
+        request.profile = dataclasses.replace(request.profile, markers="")
+        request.paths = tuple(nodeids)
+        request.browsers = request.browsers or tuple(browsers) or None
     return run(root, request)
 
 

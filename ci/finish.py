@@ -59,9 +59,15 @@ def finish(
     (run_dir / "signoff.md").write_text(markdown, encoding="utf-8")
     rundata.write_meta(run_dir, run.meta)
 
+    shard = run.meta.shard  # a shard of a matrix: only the merge judges flows and gates
     print("", file=out)
-    print(signoff.render_markdown(result, with_report=False), file=out)
-    append_step_summary(markdown)
+    if shard:
+        summary = signoff.render_shard_summary(result, shard)
+        print(summary, file=out)
+        append_step_summary(summary)
+    else:
+        print(signoff.render_markdown(result, with_report=False), file=out)
+        append_step_summary(markdown)
     if report_error is None:
         if history is not None:
             reports.commit_history(reports_root, history, settings.history_limit)
@@ -74,10 +80,14 @@ def finish(
                 "reports/latest is unchanged",
                 file=out,
             )
-    send_notification(result, profile.name, profile.notify, notify_url, out)
+    if not shard:
+        send_notification(result, profile.name, profile.notify, notify_url, out)
     if report_error is not None:
         raise report_error
     print(signoff.report_line(result), file=out, flush=True)
+    if shard:
+        t = result.tests
+        return NO_GO if t["failed"] + t["error"] + t["collection_errors"] else GO
     if not result.go and signoff.all_failures_are_infrastructure(result):
         categories = sorted({f["category"] for f in result.failures})
         raise InfrastructureError(

@@ -40,6 +40,7 @@ class Selection:
     seed: int
     env: str | None = None  # passed only when asked for on the command line
     connect: str | None = None
+    paths: Sequence[str] = (SCENARIOS,)
     extra: Sequence[str] = ()
 
 
@@ -50,12 +51,11 @@ def pytest_command(
     app_coverage: bool = False,
     shard: tuple[int, int] | None = None,
     durations: Path | None = None,
-    testpath: str = SCENARIOS,
 ) -> list[str]:
     """ONE pytest run: every browser of the profile, xdist workers, reruns, per-test timeout,
     Allure results, JUnit XML, the harness's recordings and tradecheck's own results."""
     profile = selection.profile
-    command = [sys.executable, "-m", "pytest", testpath]
+    command = [sys.executable, "-m", "pytest", *selection.paths]
     command += ["-p", "ci.pytest_results", "--tradecheck-results", str(run_dir / RESULTS_DIR)]
     command += ["--alluredir", str(run_dir / ALLURE_RESULTS_DIR), "--junitxml", str(run_dir / JUNIT_FILE)]
     command += ["--timeout", f"{profile.timeout:g}"]

@@ -42,6 +42,7 @@ class RunRequest:
     connect: str | None = None
     notify_url: str | None = None
     reports: Path | None = None
+    paths: tuple[str, ...] = (SCENARIOS,)  # what pytest collects: the suites, or chosen node ids
     extra: list[str] = field(default_factory=list)
 
     def plan(self, root: Path) -> tuple[TargetPlan, Selection]:
@@ -56,6 +57,7 @@ class RunRequest:
             seed=plan.seed,
             env=plan.env if self.env else None,
             connect=self.connect,
+            paths=self.paths,
             extra=tuple(self.extra),
         )
         return plan, selection

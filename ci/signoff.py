@@ -202,7 +202,9 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
             f"| {_cell(gate['detail'])} |"
         )
     flows = signoff["flows"]
-    if flows["rows"]:
+    in_scope = [row for row in flows["rows"] if set(row["cells"].values()) != {"not run"}]
+    out_of_scope = [row["id"] for row in flows["rows"] if row not in in_scope]
+    if in_scope:
         lines += [
             "",
             "## Flows × browsers",
@@ -210,11 +212,16 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
             "| Flow | Title | Critical | " + " | ".join(flows["browsers"]) + " |",
             "| --- | --- | --- | " + " | ".join("---" for _ in flows["browsers"]) + " |",
         ]
-        for row in flows["rows"]:
+        for row in in_scope:
             cells = " | ".join(CELL[row["cells"][b]] for b in flows["browsers"])
             lines.append(
                 f"| {row['id']} | {_cell(row['title'])} | {'★' if row['critical'] else ''} | {cells} |"
             )
+    if out_of_scope:
+        lines += [
+            "",
+            f"{len(out_of_scope)} catalog flows had no test in this run: {', '.join(out_of_scope)}.",
+        ]
     lines += ["", f"## Flaky tests ({len(signoff['flaky'])})", ""]
     lines += [
         f"- `{f['nodeid']}` passed on attempt {f['attempts']}{_pointer(f)}" for f in signoff["flaky"]
@@ -230,6 +237,28 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
         lines.append("None.")
     if with_report and result.report:
         lines += ["", report_line(result)]
+    return "\n".join(lines) + "\n"
+
+
+def render_shard_summary(result: SignOff, shard: str) -> str:
+    """A shard judges only its own tests: the verdict on flows and gates is the merge's to give."""
+    t = result.tests
+    failed = t["failed"] + t["error"] + t["collection_errors"]
+    lines = [
+        f"# TradeCheck {result.profile} · shard {shard} · {', '.join(result.browsers)}: "
+        + ("❌ " if failed else "✅ ")
+        + f"{t['total']} tests, {failed} failed",
+        "",
+        f"{t['passed']} passed, {t['failed']} failed, {t['error']} errors, {t['skipped']} skipped, "
+        f"{t['flaky']} flaky · the verdict comes from `tradecheck merge` of every shard",
+    ]
+    if result.failures:
+        lines += ["", f"## Failures ({len(result.failures)})", ""]
+        lines += [
+            f"- **{f.get('category', f['outcome'])}** `{f['nodeid']}`: "
+            + ((f.get("message") or "").splitlines() or [""])[0][:300]
+            for f in result.failures
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -334,3 +334,29 @@ def test_shards_by_recorded_durations_merge_into_the_unsharded_verdict(synthetic
     merged = json.loads((synthetic / "reports" / "latest" / "signoff.json").read_text())
     assert (code, err, merged["verdict"], merged["shards"]) == (0, [], "GO", ["1/2", "2/2"])
     assert merged["tests"]["total"] == 5
+
+
+def test_last_failed_reruns_only_what_failed_on_its_browser(synthetic, tradecheck, monkeypatch):
+    monkeypatch.setenv("SYNTH_BROKEN_ON", "firefox")
+    code, _, _ = tradecheck("run", "--profile", "regression", "--workers", "0", "--gate", "code_coverage=off")
+    assert code == 1
+    monkeypatch.delenv("SYNTH_BROKEN_ON")  # fixed: the re-run passes
+    code, out, err = tradecheck("run", "--profile", "smoke", "--last-failed", "--workers", "0")
+    assert (code, err) == (0, [])
+    result = json.loads((synthetic / "reports" / "latest" / "signoff.json").read_text())
+    assert result["tests"]["total"] == 1
+    assert "browsers firefox" in out
+
+
+def test_a_shard_summary_names_its_tests_and_no_verdict(synthetic, tradecheck, tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("SYNTH_BROKEN_ON", "chromium")
+    code, _, _ = tradecheck(
+        "run", "--profile", "regression", "--browsers", "chromium", "--shard", "1/1", "--workers", "0"
+    )
+    assert code == 1  # its own test failed
+    text = summary.read_text()
+    assert text.startswith("# TradeCheck regression · shard 1/1 · chromium: ❌ 5 tests, 1 failed")
+    assert "GO" not in text  # neither GO nor NO-GO: the merge decides
+    assert "`scenarios/test_synthetic.py::test_order[chromium]`: AssertionError: order ticket missing" in text
