@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -208,8 +209,13 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # CI cancels with SIGTERM: stop as on Ctrl-C, earlier reports untouched
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list, extra = split_extra(list(sys.argv[1:] if argv is None else argv))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         args = build_parser().parse_args(args_list)
         args.extra = extra
@@ -229,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INFRASTRUCTURE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -1,6 +1,11 @@
 """Merging shard run folders gives the same verdict, gates and matrix as one unsharded run."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import coverage
 import pytest
@@ -8,6 +13,7 @@ from tradecheck_builders import closed_port, result_record, traffic_record
 
 from ci import cli
 from ci.finish import finish
+from ci.pytest_process import subprocess_env
 from ci.rundata import load_run
 
 pytestmark = pytest.mark.unit
@@ -140,3 +146,37 @@ def test_merging_a_single_run_folder_reproduces_its_verdict(
     [notify_line] = [line for line in out.splitlines() if line.startswith("notify:")]
     assert "failed" in notify_line
     assert "SECRET" not in out
+
+
+@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_merge_leaves_latest_and_history_untouched(project, make_run_dir, tmp_path, interrupt):
+    shard = make_run_dir("shard", [result_record("s::a[chromium]")], profile="nightly")
+    reports = project / "reports"
+    (reports / "history").mkdir(parents=True)
+    (reports / "history" / "history.jsonl").write_text('{"uuid": "earlier"}\n')
+    (reports / "runs" / "earlier").mkdir(parents=True)
+    (reports / "latest").symlink_to("runs/earlier")
+    started = tmp_path / "allure-started"
+    slow_allure = tmp_path / "slow-allure"
+    slow_allure.write_text(f"#!/bin/sh\ntouch {started}\nsleep 60\n")
+    slow_allure.chmod(0o755)
+    env = {**os.environ, "TRADECHECK_ALLURE": str(slow_allure), "PYTHONPATH": subprocess_env()["PYTHONPATH"]}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ci", "merge", str(shard)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not started.exists():  # the merge is making the report
+        time.sleep(0.1)
+    os.killpg(process.pid, interrupt) if interrupt == signal.SIGINT else process.send_signal(interrupt)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "tradecheck: interrupted" in stderr
+    assert os.readlink(reports / "latest") == "runs/earlier"
+    assert (reports / "history" / "history.jsonl").read_text() == '{"uuid": "earlier"}\n'
