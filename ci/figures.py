@@ -57,6 +57,9 @@ def traffic_figures(records: Iterable[Mapping], app_base_urls: Iterable[str] = (
     app_hosts = {urlsplit(url).netloc for url in app_base_urls if url}
     counted = [r for r in records if not r.get("provoked") and _is_app_request(r, app_hosts)]
     counted = [r for r in counted if not _is_client_abort(r.get("failure"))]
+    # Sent after the harness saw the app process die: the failure is the infrastructure's, and is
+    # reported as such; counting it would blame the product's error rate for it.
+    counted = [r for r in counted if not r.get("app_down")]
     figures = TrafficFigures(requests=len(counted))
     if not counted:
         return figures
