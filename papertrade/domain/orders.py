@@ -21,6 +21,7 @@ from papertrade.domain.errors import (
 from papertrade.domain.events import Outbox
 from papertrade.domain.market import MAX_PRICE_CENTS, InstrumentState, Market, normalize_symbol
 from papertrade.domain.money import MoneyError, cents_to_str, format_money, parse_cents, round_half_up
+from papertrade.domain.numbers import whole_number
 from papertrade.models import Account, Notification, Order, Position, Transaction
 
 MAX_QUANTITY = 10_000
@@ -47,14 +48,15 @@ class OrderRequest:
 
 
 def _parse_quantity(value: object) -> int | None:
+    """A JSON number with a whole value (`10`, `10.0`) or a string of ASCII digits (`"10"`)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        return whole_number(value)
     return None
 
 

@@ -74,6 +74,11 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message)
 
 
+def _refuse_constant(name: str) -> Any:
+    """`NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259), though Python's reader takes them."""
+    raise ValueError(f"{name} is not JSON")
+
+
 async def json_body(request: Request, *, optional: bool = False) -> Any:
     """The parsed JSON body; 400 `bad_request` when it is not JSON (an empty body is `{}` if optional)."""
     raw = await request.body()
@@ -82,7 +87,7 @@ async def json_body(request: Request, *, optional: bool = False) -> Any:
             return {}
         raise BadRequest("The request body must be JSON.")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body must be JSON.") from exc
 

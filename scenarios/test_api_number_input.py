@@ -1,0 +1,103 @@
+"""Numbers in requests take ASCII digits only: other scripts' digits, superscripts, padding, signs
+and exponents in text are refused with the contract's error (docs/papertrade-contract.md,
+"Numbers in requests")."""
+
+import pytest
+
+pytestmark = [pytest.mark.capability("test_api"), pytest.mark.provokes_errors]
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def validation_error(message):
+    return {"error": {"code": "validation_error", "message": message}}
+
+
+@pytest.mark.flow("API-02")
+@pytest.mark.parametrize(
+    "quantity",
+    ["²", "١٠", "１００", " 10 ", "+5", "1e3", "0x10", "1_000", True],
+    ids=[
+        "superscript",
+        "arabic-indic",
+        "fullwidth",
+        "padded",
+        "plus",
+        "exponent-text",
+        "hex",
+        "underscore",
+        "true",
+    ],
+)
+def test_order_quantity_other_than_ascii_digits_answers_422(account, symbol, quantity):
+    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": quantity, "limit_price": None}
+
+    response = account.api.request("POST", "/api/orders", json=body)
+
+    assert response.status_code == 422
+    assert response.json() == validation_error("Quantity must be a whole number between 1 and 10,000.")
+    assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
+
+
+@pytest.mark.flow("API-02")
+@pytest.mark.parametrize(
+    "limit_price",
+    ["١٤٠.٠٠", "１４０", "²", " 140.00", "+140", "1e2", "1_40", "NaN", "Infinity"],
+    ids=[
+        "arabic-indic",
+        "fullwidth",
+        "superscript",
+        "padded",
+        "plus",
+        "exponent-text",
+        "underscore",
+        "nan",
+        "inf",
+    ],
+)
+def test_limit_price_other_than_ascii_decimal_answers_422(account, symbol, limit_price):
+    body = {"symbol": symbol, "side": "buy", "type": "limit", "quantity": 1, "limit_price": limit_price}
+
+    response = account.api.request("POST", "/api/orders", json=body)
+
+    assert response.status_code == 422
+    assert response.json() == validation_error("Limit price must be greater than 0.")
+    assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
+
+
+@pytest.mark.flow("API-02")
+@pytest.mark.parametrize(
+    "limit",
+    ["²", "٥", "５", " 5", "+5", "5e1"],
+    ids=["superscript", "arabic-indic", "fullwidth", "padded", "plus", "exponent"],
+)
+def test_list_limit_other_than_ascii_digits_answers_422(account, limit):
+    response = account.api.request("GET", "/api/orders", params={"limit": limit})
+
+    assert response.status_code == 422
+    assert response.json() == validation_error("Limit must be a whole number between 1 and 500.")
+
+
+@pytest.mark.flow("API-02")
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULLWIDTH], ids=["arabic-indic", "fullwidth"])
+def test_order_id_in_other_digits_names_no_order(account, symbol, digits):
+    order = account.api.place_order(symbol, "buy", 1, limit_price="140.00")  # Given a resting order
+    other_id = str(order["id"]).translate(digits)
+
+    cancel = account.api.request("POST", f"/api/orders/{other_id}/cancel")  # When cancelled by that id
+
+    assert (cancel.status_code, cancel.json()["error"]["code"]) == (404, "not_found")
+    assert account.api.order(order["id"])["status"] == "open"  # Then it still rests
+
+
+@pytest.mark.flow("API-07")
+@pytest.mark.parametrize(
+    "price", ["١٤٠", "１４０", "²", "1e2"], ids=["arabic-indic", "fullwidth", "superscript", "exponent-text"]
+)
+def test_test_control_price_other_than_ascii_decimal_answers_422(api, symbol, price):
+    response = api.request("POST", "/api/test/prices", json={"symbol": symbol, "price": price})
+
+    assert response.status_code == 422
+    assert response.json() == validation_error("price must be an amount with at most 2 decimals.")
+    assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == "150.00"
