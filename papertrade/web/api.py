@@ -19,7 +19,8 @@ from papertrade.domain import accounts, orders
 from papertrade.domain.errors import NotFound, ValidationFailed
 from papertrade.domain.market import normalize_symbol
 from papertrade.domain.numbers import whole_number
-from papertrade.web.http import AppContext, api_auth, context, db_call, json_object, json_ok
+from papertrade.web.dbcall import db_call
+from papertrade.web.http import AppContext, api_auth, context, json_object, json_ok
 from papertrade.web.security import Auth, clear_auth_cookies, set_auth_cookies
 
 router = APIRouter(prefix="/api")
