@@ -14,55 +14,41 @@ def validation_error(message):
     return {"error": {"code": "validation_error", "message": message}}
 
 
-@pytest.mark.flow("API-02")
-@pytest.mark.parametrize(
-    "quantity",
-    ["²", "١٠", "１００", " 10 ", "+5", "1e3", "0x10", "1_000", True],
-    ids=[
-        "superscript",
-        "arabic-indic",
-        "fullwidth",
-        "padded",
-        "plus",
-        "exponent-text",
-        "hex",
-        "underscore",
-        "true",
-    ],
-)
-def test_order_quantity_other_than_ascii_digits_answers_422(account, symbol, quantity):
-    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": quantity, "limit_price": None}
-
-    response = account.api.request("POST", "/api/orders", json=body)
-
-    assert response.status_code == 422
-    assert response.json() == validation_error("Quantity must be a whole number between 1 and 10,000.")
-    assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
+QUANTITY = "Quantity must be a whole number between 1 and 10,000."
+LIMIT_PRICE = "Limit price must be greater than 0."
 
 
 @pytest.mark.flow("API-02")
 @pytest.mark.parametrize(
-    "limit_price",
-    ["١٤٠.٠٠", "１４０", "²", " 140.00", "+140", "1e2", "1_40", "NaN", "Infinity"],
-    ids=[
-        "arabic-indic",
-        "fullwidth",
-        "superscript",
-        "padded",
-        "plus",
-        "exponent-text",
-        "underscore",
-        "nan",
-        "inf",
+    ("change", "message"),
+    [
+        pytest.param({"quantity": "²"}, QUANTITY, id="quantity-superscript"),
+        pytest.param({"quantity": "١٠"}, QUANTITY, id="quantity-arabic-indic"),
+        pytest.param({"quantity": "１００"}, QUANTITY, id="quantity-fullwidth"),
+        pytest.param({"quantity": " 10 "}, QUANTITY, id="quantity-padded"),
+        pytest.param({"quantity": "+5"}, QUANTITY, id="quantity-plus"),
+        pytest.param({"quantity": "1e3"}, QUANTITY, id="quantity-exponent-text"),
+        pytest.param({"quantity": "0x10"}, QUANTITY, id="quantity-hex"),
+        pytest.param({"quantity": "1_000"}, QUANTITY, id="quantity-underscore"),
+        pytest.param({"quantity": True}, QUANTITY, id="quantity-true"),
+        pytest.param({"type": "limit", "limit_price": "١٤٠.٠٠"}, LIMIT_PRICE, id="limit-arabic-indic"),
+        pytest.param({"type": "limit", "limit_price": "１４０"}, LIMIT_PRICE, id="limit-fullwidth"),
+        pytest.param({"type": "limit", "limit_price": "²"}, LIMIT_PRICE, id="limit-superscript"),
+        pytest.param({"type": "limit", "limit_price": " 140.00"}, LIMIT_PRICE, id="limit-padded"),
+        pytest.param({"type": "limit", "limit_price": "+140"}, LIMIT_PRICE, id="limit-plus"),
+        pytest.param({"type": "limit", "limit_price": "1e2"}, LIMIT_PRICE, id="limit-exponent-text"),
+        pytest.param({"type": "limit", "limit_price": "1_40"}, LIMIT_PRICE, id="limit-underscore"),
+        pytest.param({"type": "limit", "limit_price": "NaN"}, LIMIT_PRICE, id="limit-nan"),
+        pytest.param({"type": "limit", "limit_price": "Infinity"}, LIMIT_PRICE, id="limit-infinity"),
     ],
 )
-def test_limit_price_other_than_ascii_decimal_answers_422(account, symbol, limit_price):
-    body = {"symbol": symbol, "side": "buy", "type": "limit", "quantity": 1, "limit_price": limit_price}
+def test_order_number_other_than_ascii_digits_answers_422(account, symbol, change, message):
+    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": 1, "limit_price": None, **change}
 
     response = account.api.request("POST", "/api/orders", json=body)
 
     assert response.status_code == 422
-    assert response.json() == validation_error("Limit price must be greater than 0.")
+    assert response.json() == validation_error(message)
     assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
 
 
