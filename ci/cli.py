@@ -284,7 +284,7 @@ def dispatch(args: argparse.Namespace) -> int:
 def make_request(args: argparse.Namespace, profiles: ProfileSet) -> RunRequest:
     profile = profiles.get(args.profile)
     overrides = parse_gate_overrides(getattr(args, "gate", []) or [])
-    shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
+    shard = parse_shard(args.shard) if getattr(args, "shard", None) is not None else None
     return RunRequest(
         profile=profile.with_gate_overrides(overrides),
         settings=profiles,

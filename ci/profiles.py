@@ -34,6 +34,10 @@ PROFILE_KEYS = {
     "gates",
 }
 SETTINGS_DEFAULTS = {"history_limit": 20, "keep_runs": 30}
+# ASCII digits only: `\d`, `str.isdigit()`, `int()` and `float()` also take "²", "١٠" or "１００".
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+SHARD = re.compile(r"([0-9]{1,9})/([0-9]{1,9})")
+DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,11 @@ def load_profiles(path: Path) -> ProfileSet:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{where}: not found") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise UsageError(f"{where}: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
@@ -216,6 +225,11 @@ def parse_browsers(value, where: str = "--browsers") -> tuple[str, ...]:
     cleaned = []
     for item in names:
         browser = str(item).strip()
+        if not browser:
+            raise UsageError(
+                f"{where}: expected browser names separated by commas "
+                f"(from: {', '.join(BROWSERS)}), got {value!r}"
+            )
         if browser not in BROWSERS:
             raise UsageError(f"{where}: unknown browser {browser!r} (choose from: {', '.join(BROWSERS)})")
         if browser not in cleaned:
@@ -224,13 +238,13 @@ def parse_browsers(value, where: str = "--browsers") -> tuple[str, ...]:
 
 
 def parse_workers(value: str, where: str = "--workers") -> str:
-    if value == "auto" or (value.isdigit() and int(value) >= 0):
+    if value == "auto" or WHOLE_NUMBER.fullmatch(value):
         return value
     raise UsageError(f"{where}: expected a whole number >= 0 or 'auto', got {value!r}")
 
 
 def parse_shard(value: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d+)/(\d+)", value.strip())
+    match = SHARD.fullmatch(value.strip())
     if not match or not 1 <= int(match[1]) <= int(match[2]):
         raise UsageError(f"bad --shard {value!r}: expected I/N with 1 <= I <= N, e.g. 2/4")
     return int(match[1]), int(match[2])
@@ -242,10 +256,11 @@ def parse_gate_value(name: str, value, where: str) -> float | None:
     if (isinstance(value, str) and value.strip().lower() == "off") or value is False:
         return None
     spec = GATES[name]
-    try:
-        number = float(str(value).strip().rstrip("%").removesuffix("ms").strip())
-    except ValueError:
-        number = None
+    if isinstance(value, int | float):  # a YAML number
+        number = float(value)
+    else:
+        text = str(value).strip().rstrip("%").removesuffix("ms").strip()
+        number = float(text) if DECIMAL.fullmatch(text) else None
     if isinstance(value, bool) or number is None or not math.isfinite(number) or number < 0:
         raise UsageError(f"{where}: expected a number >= 0 or 'off', got {value!r}")
     if spec.unit == "%" and number > 100:

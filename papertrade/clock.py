@@ -26,10 +26,6 @@ class Clock:
                 self._offset = when - datetime.now(UTC)
         return self.now()
 
-    @property
-    def overridden(self) -> bool:
-        return self._offset != timedelta(0)
-
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, millisecond precision."""

@@ -74,7 +74,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
         # Statements on a local SQLite file take microseconds: async callers run them on the event
-        # loop (see papertrade.web.http.db_call). A networked database goes to the threadpool.
+        # loop (see papertrade.web.dbcall.db_call). A networked database goes to the threadpool.
         self.inline = self.sqlite
 
     @contextmanager

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from papertrade.domain.numbers import decimal_number
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 15  # dollars: its cents still fit the 64-bit integer columns
 
 
 class MoneyError(ValueError):
@@ -20,15 +23,18 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 
 def to_decimal(value: object) -> Decimal:
-    """A Decimal from a JSON number or string; floats go through their repr so 0.1 stays 0.1."""
-    if isinstance(value, bool) or value is None:
+    """A Decimal from a JSON number, a Decimal or a decimal string of ASCII digits (`"150.05"`);
+    floats go through their repr so 0.1 stays 0.1."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str) and (parsed := decimal_number(value)) is not None:
+        number = parsed
+    else:
         raise MoneyError(f"not a number: {value!r}")
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation as exc:
-        raise MoneyError(f"not a number: {value!r}") from exc
     if not number.is_finite():
         raise MoneyError(f"not a finite number: {value!r}")
     return number
@@ -37,6 +43,8 @@ def to_decimal(value: object) -> Decimal:
 def parse_cents(value: object, *, max_decimals: int = 2) -> int:
     """Cents from `"150.05"`, `150.05` or `150`; more than `max_decimals` decimals is an error."""
     number = to_decimal(value)
+    if abs(number) >= MAX_AMOUNT:
+        raise MoneyError(f"out of range: {value!r}")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > max_decimals and number != number.quantize(CENT):
         raise MoneyError(f"too many decimals: {value!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -21,6 +22,7 @@ from papertrade.domain.errors import (
 from papertrade.domain.events import Outbox
 from papertrade.domain.market import MAX_PRICE_CENTS, InstrumentState, Market, normalize_symbol
 from papertrade.domain.money import MoneyError, cents_to_str, format_money, parse_cents, round_half_up
+from papertrade.domain.numbers import whole_number
 from papertrade.models import Account, Notification, Order, Position, Transaction
 
 MAX_QUANTITY = 10_000
@@ -47,14 +49,15 @@ class OrderRequest:
 
 
 def _parse_quantity(value: object) -> int | None:
+    """A JSON number with a whole value (`10`, `10.0`) or a string of ASCII digits (`"10"`)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        return whole_number(value)
     return None
 
 
@@ -116,6 +119,7 @@ def order_dict(order: Any) -> dict[str, Any]:
 
 
 def transaction_dict(transaction: Any) -> dict[str, Any]:
+    """The contract's `transaction` from a row of the transactions table (or its values)."""
     return {
         "id": transaction.id,
         "order_id": transaction.order_id,
@@ -335,31 +339,19 @@ def _fill(
     if order.status != "filled":
         connection.execute(SQL_MARK_FILLED, {"b_id": order.id, "b_price": price_cents, "b_at": now})
         order.status, order.fill_price_cents, order.filled_at = "filled", price_cents, now
-    transaction_id = connection.execute(
-        SQL_INSERT_TRANSACTION,
-        {
-            "account_id": order.account_id,
-            "order_id": order.id,
-            "symbol": order.symbol,
-            "side": order.side,
-            "quantity": order.quantity,
-            "price_cents": price_cents,
-            "amount_cents": amount,
-            "realized_pnl_cents": realized,
-            "executed_at": now,
-        },
-    ).inserted_primary_key[0]
-    transaction = {
-        "id": transaction_id,
+    row = {
+        "account_id": order.account_id,
         "order_id": order.id,
         "symbol": order.symbol,
         "side": order.side,
         "quantity": order.quantity,
-        "price": cents_to_str(price_cents),
-        "amount": cents_to_str(amount),
-        "realized_pnl": cents_to_str(realized),
-        "executed_at": iso(now),
+        "price_cents": price_cents,
+        "amount_cents": amount,
+        "realized_pnl_cents": realized,
+        "executed_at": now,
     }
+    transaction_id = connection.execute(SQL_INSERT_TRANSACTION, row).inserted_primary_key[0]
+    transaction = transaction_dict(SimpleNamespace(id=transaction_id, **row))
     notification = _insert_notification(
         connection, order.account_id, "fill", fill_message(order, price_cents), now
     )

@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from papertrade.domain import accounts, orders
 from papertrade.domain.errors import NotFound, ValidationFailed
 from papertrade.domain.market import normalize_symbol
-from papertrade.web.http import AppContext, api_auth, context, db_call, json_object, json_ok
+from papertrade.domain.numbers import whole_number
+from papertrade.web.dbcall import db_call
+from papertrade.web.http import AppContext, api_auth, context, json_object, json_ok
 from papertrade.web.security import Auth, clear_auth_cookies, set_auth_cookies
 
 router = APIRouter(prefix="/api")
@@ -42,15 +44,17 @@ def sign_in(ctx: AppContext, username: str, password: str) -> tuple[dict[str, An
 def _list_limit(raw: str | None, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST_LIMIT:
+    count = whole_number(raw)
+    if count is None or not 1 <= count <= MAX_LIST_LIMIT:
         raise ValidationFailed(f"Limit must be a whole number between 1 and {MAX_LIST_LIMIT}.", field="limit")
-    return int(raw)
+    return count
 
 
 def _order_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    order_id = whole_number(raw)
+    if order_id is None:
         raise NotFound("Order not found.")
-    return int(raw)
+    return order_id
 
 
 # session ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import logging
 import time
 
 from papertrade.service import TradingService
-from papertrade.web.http import db_call
+from papertrade.web.dbcall import db_call
 
 log = logging.getLogger("papertrade.feed")
 

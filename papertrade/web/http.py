@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from papertrade.clock import Clock
 from papertrade.config import Settings
@@ -20,6 +18,8 @@ from papertrade.domain.errors import CsrfFailed, DomainError, NotAuthenticated
 from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
+from papertrade.web.dbcall import db_call
+from papertrade.web.feed import Feed
 from papertrade.web.security import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -28,12 +28,7 @@ from papertrade.web.security import (
     SessionStore,
     csrf_matches,
 )
-
-T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from papertrade.web.feed import Feed
-    from papertrade.web.ws import Hub
+from papertrade.web.ws import Hub
 
 
 @dataclass
@@ -74,6 +69,11 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message)
 
 
+def _refuse_constant(name: str) -> Any:
+    """`NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259), though Python's reader takes them."""
+    raise ValueError(f"{name} is not JSON")
+
+
 async def json_body(request: Request, *, optional: bool = False) -> Any:
     """The parsed JSON body; 400 `bad_request` when it is not JSON (an empty body is `{}` if optional)."""
     raw = await request.body()
@@ -82,7 +82,7 @@ async def json_body(request: Request, *, optional: bool = False) -> Any:
             return {}
         raise BadRequest("The request body must be JSON.")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body must be JSON.") from exc
 
@@ -92,21 +92,6 @@ async def json_object(request: Request, *, optional: bool = False) -> dict[str, 
     if not isinstance(payload, dict):
         raise BadRequest("The request body must be a JSON object.")
     return payload
-
-
-async def db_call(db: Database, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run `func`, blocking database work, from async code.
-
-    On SQLite (`db.inline`) it runs right here on the event loop: each statement is a few
-    microseconds on a local file, and a hop to the threadpool costs more than the work. Under
-    load the hop is worse than slow: twenty threads taking turns at the GIL stretched an order's
-    write transaction from 2 ms to 11 ms while every other order queued behind its lock
-    (benchmarks/api_latency.py). Other databases answer over the network, so there the work
-    goes to the threadpool. Slow CPU work (password hashing) never comes through here.
-    """
-    if db.inline:
-        return func(*args, **kwargs)
-    return await run_in_threadpool(func, *args, **kwargs)
 
 
 def _authenticate(request: Request) -> Auth:

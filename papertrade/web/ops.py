@@ -12,7 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from papertrade import __version__
 from papertrade.clock import iso
 from papertrade.db import safe_url
-from papertrade.web.http import AppContext, context, db_call
+from papertrade.web.dbcall import db_call
+from papertrade.web.http import AppContext, context
 
 router = APIRouter()
 

@@ -18,7 +18,8 @@ from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import format_money, format_pct, format_pnl
 from papertrade.web.api import sign_in, watchlist_quotes
 from papertrade.web.assets import Assets
-from papertrade.web.http import context, db_call
+from papertrade.web.dbcall import db_call
+from papertrade.web.http import context
 from papertrade.web.ops import status_summary
 from papertrade.web.security import (
     SESSION_COOKIE,

@@ -14,7 +14,8 @@ from papertrade.domain.accounts import INITIAL_CASH_CENTS
 from papertrade.domain.errors import ValidationFailed
 from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import MoneyError, parse_cents
-from papertrade.web.http import context, db_call, json_object
+from papertrade.web.dbcall import db_call
+from papertrade.web.http import context, json_object
 
 router = APIRouter(prefix="/api/test")
 

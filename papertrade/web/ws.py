@@ -15,7 +15,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from papertrade.domain.events import Message
 from papertrade.domain.market import normalize_symbol
 from papertrade.metrics import Metrics
-from papertrade.web.http import db_call
+from papertrade.web.dbcall import db_call
 from papertrade.web.security import SESSION_COOKIE, Auth
 
 log = logging.getLogger("papertrade.ws")

@@ -43,8 +43,49 @@ pytestmark = pytest.mark.unit
             ["run", "--profile", "smoke", "--seed", "abc"],
             "tradecheck: error: argument --seed: invalid int value: 'abc'",
         ),
+        (
+            ["run", "--profile", "smoke", "--workers", "²"],
+            "tradecheck: error: --workers: expected a whole number >= 0 or 'auto', got '²'",
+        ),
+        (
+            ["run", "--profile", "smoke", "--workers", "٢"],
+            "tradecheck: error: --workers: expected a whole number >= 0 or 'auto', got '٢'",
+        ),
+        (
+            ["run", "--profile", "smoke", "--shard", "١/٢"],
+            "tradecheck: error: bad --shard '١/٢': expected I/N with 1 <= I <= N, e.g. 2/4",
+        ),
+        (
+            ["run", "--profile", "smoke", "--gate", "p95_ms=８００"],
+            "tradecheck: error: bad --gate 'p95_ms=８００': expected a number >= 0 or 'off', got '８００'",
+        ),
+        (
+            ["run", "--profile", "smoke", "--browsers", " , "],
+            "tradecheck: error: --browsers: expected browser names separated by commas "
+            "(from: chromium, firefox, webkit), got ' , '",
+        ),
+        (
+            ["run", "--profile", "smoke", "--browsers", "chromium,"],
+            "tradecheck: error: --browsers: expected browser names separated by commas "
+            "(from: chromium, firefox, webkit), got 'chromium,'",
+        ),
     ],
-    ids=["unknown-profile", "no-profile", "gate-syntax", "gate-value", "shard", "browser", "workers", "seed"],
+    ids=[
+        "unknown-profile",
+        "no-profile",
+        "gate-syntax",
+        "gate-value",
+        "shard",
+        "browser",
+        "workers",
+        "seed",
+        "workers-superscript",
+        "workers-arabic-indic",
+        "shard-arabic-indic",
+        "gate-fullwidth",
+        "browsers-blank",
+        "browsers-trailing-comma",
+    ],
 )
 def test_bad_command_lines(project, tradecheck, argv, line):
     code, _out, err = tradecheck(*argv)
@@ -67,6 +108,46 @@ def test_a_corrupted_profiles_file(project, tradecheck):
         "tradecheck: error: config/profiles.yaml: profiles.smoke.retries: "
         "expected a whole number >= 0, got -1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("option", "line"),
+    [
+        (
+            "--browsers",
+            "tradecheck: error: --browsers: expected browser names separated by commas "
+            "(from: chromium, firefox, webkit), got ''",
+        ),
+        ("--workers", "tradecheck: error: --workers: expected a whole number >= 0 or 'auto', got ''"),
+        ("--shard", "tradecheck: error: bad --shard '': expected I/N with 1 <= I <= N, e.g. 2/4"),
+    ],
+    ids=["browsers", "workers", "shard"],
+)
+def test_an_empty_browsers_workers_or_shard_is_a_usage_error(project, tradecheck, monkeypatch, option, line):
+    monkeypatch.setattr("ci.cli.run", lambda *args: pytest.fail("a run started"))
+    code, _, err = tradecheck("run", "--profile", "smoke", option, "")
+    assert (code, err) == (2, [line])
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (
+            "profiles:\n  smoke: {description: café}\n".encode("latin-1"),
+            "tradecheck: error: config/profiles.yaml: not UTF-8 text (byte 0xe9 at offset 36)",
+        ),
+        (
+            "profiles:\n  smoke: {}\n".encode("utf-16"),
+            "tradecheck: error: config/profiles.yaml: not UTF-8 text (byte 0xff at offset 0)",
+        ),
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_a_profiles_file_that_is_not_utf8(project, tradecheck, content, line):
+    (project / "config" / "profiles.yaml").write_bytes(content)
+    code, _, err = tradecheck("run", "--profile", "smoke")
+    assert (code, err) == (2, [line])
+    assert not (project / "reports").exists()
 
 
 def test_no_project_here(tmp_path, monkeypatch, tradecheck):

@@ -3,7 +3,14 @@
 import pytest
 
 from ci.errors import UsageError
-from ci.profiles import load_profiles, parse_browsers, parse_gate_overrides, parse_shard, parse_workers
+from ci.profiles import (
+    load_profiles,
+    parse_browsers,
+    parse_gate_overrides,
+    parse_gate_value,
+    parse_shard,
+    parse_workers,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -64,10 +71,92 @@ def test_shard_specs(text, expected):
     assert parse_shard(text) == expected
 
 
-@pytest.mark.parametrize("text", ["0/2", "3/2", "1/0", "2", "a/b", "1/2/3", "-1/2", ""], ids=repr)
+@pytest.mark.parametrize(
+    "text",
+    ["0/2", "3/2", "1/0", "2", "a/b", "1/2/3", "-1/2", "", "١/٢", "１/２", "1/²", "+1/2", "1/" + "9" * 5000],
+    ids=[
+        "zero",
+        "beyond",
+        "of-zero",
+        "no-slash",
+        "letters",
+        "three-parts",
+        "negative",
+        "empty",
+        "arabic-indic",
+        "fullwidth",
+        "superscript",
+        "plus",
+        "5000-digits",
+    ],
+)
 def test_bad_shard_specs(text):
     with pytest.raises(UsageError, match=r"^bad --shard .*: expected I/N with 1 <= I <= N, e.g. 2/4$"):
         parse_shard(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", " , ", "chromium,", ",firefox", "chromium,,firefox", ["chromium", " "]],
+    ids=["empty", "blank", "trailing-comma", "leading-comma", "double-comma", "yaml-blank-item"],
+)
+def test_empty_browser_names_are_a_usage_error(value):
+    with pytest.raises(UsageError) as caught:
+        parse_browsers(value)
+    assert str(caught.value) == (
+        "--browsers: expected browser names separated by commas (from: chromium, firefox, webkit), "
+        f"got {value!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["²", "٢", "２", "-1", "+2", " 2", "2.0", "1e1", "0x2", ""],
+    ids=[
+        "superscript",
+        "arabic-indic",
+        "fullwidth",
+        "negative",
+        "plus",
+        "padded",
+        "decimal",
+        "exponent",
+        "hex",
+        "empty",
+    ],
+)
+def test_workers_take_ascii_digits_or_auto(value):
+    with pytest.raises(UsageError) as caught:
+        parse_workers(value)
+    assert str(caught.value) == f"--workers: expected a whole number >= 0 or 'auto', got {value!r}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["٣٠٠", "３００", "³", "1e3", "1_000", "+300", "0x12c", "inf"],
+    ids=["arabic-indic", "fullwidth", "superscript", "exponent", "underscore", "plus", "hex", "inf"],
+)
+def test_gate_values_take_ascii_decimals(value):
+    with pytest.raises(UsageError) as caught:
+        parse_gate_overrides([f"p95_ms={value}"])
+    assert str(caught.value) == f"bad --gate 'p95_ms={value}': expected a number >= 0 or 'off', got {value!r}"
+
+
+@pytest.mark.parametrize(
+    ("gate", "value", "expected"),
+    [
+        ("p95_ms", "300", 300),
+        ("p95_ms", "300ms", 300),
+        ("code_coverage", "85%", 85),
+        ("code_coverage", "85.5 %", 85.5),
+        ("error_rate", ".5", 0.5),
+        ("p95_ms", 800, 800),
+        ("flow_coverage", 92.5, 92.5),
+    ],
+    ids=["whole", "ms", "percent", "decimal-percent", "leading-point", "yaml-int", "yaml-float"],
+)
+def test_gate_values_in_the_forms_people_write(gate, value, expected):
+    assert parse_gate_value(gate, value, "here") == expected
 
 
 def test_browsers_and_workers():
@@ -122,6 +211,21 @@ def test_a_bad_profiles_file_names_file_and_key(tmp_path, text, message):
     with pytest.raises(UsageError, match=message) as caught:
         load_profiles(path)
     assert "\n" not in str(caught.value)
+
+
+def test_a_profiles_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "profiles.yaml"
+    path.write_bytes(b"profiles:\n  smoke: {description: \xff}\n")
+    with pytest.raises(UsageError) as caught:
+        load_profiles(path)
+    assert str(caught.value) == f"{path}: not UTF-8 text (byte 0xff at offset 33)"
+
+
+def test_a_profiles_path_that_is_a_folder(tmp_path):
+    (tmp_path / "profiles.yaml").mkdir()
+    with pytest.raises(UsageError) as caught:
+        load_profiles(tmp_path / "profiles.yaml")
+    assert str(caught.value) == f"{tmp_path / 'profiles.yaml'}: cannot be read (Is a directory)"
 
 
 def test_a_missing_profiles_file(tmp_path):

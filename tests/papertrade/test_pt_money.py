@@ -69,7 +69,25 @@ def test_cents_round_trip():
     assert parse_cents(3) == 300
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.001", None, True, "NaN", "Infinity"], ids=str)
+@pytest.mark.parametrize(
+    "bad",
+    ["abc", "1.001", None, True, "NaN", "Infinity", "١٠", "１００", " 1", "+1", "1e2", "1_0", 10**4000],
+    ids=[
+        "abc",
+        "1.001",
+        "None",
+        "True",
+        "NaN",
+        "Infinity",
+        "arabic-indic",
+        "fullwidth",
+        "padded",
+        "plus",
+        "exponent",
+        "underscore",
+        "4001-digit-int",
+    ],
+)
 def test_parse_cents_rejects(bad):
     with pytest.raises(MoneyError):
         parse_cents(bad)

@@ -84,6 +84,7 @@ def test_fill_streams_order_fill_portfolio_and_notification(trader, make_instrum
     assert by_type["tick"]["quote"]["last"] == "89.00"
     assert by_type["fill"]["order"]["id"] == order["id"]
     assert by_type["fill"]["transaction"]["price"] == "90.00"
+    assert by_type["fill"]["transaction"] == trader.get("/api/transactions").json()["transactions"][0]
     assert by_type["order"]["order"]["status"] == "filled"
     assert by_type["notification"]["notification"]["message"] == f"Bought 2 {symbol} at $90.00."
     assert by_type["portfolio"]["portfolio"]["positions"][0]["symbol"] == symbol
