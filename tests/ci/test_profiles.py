@@ -34,6 +34,12 @@ def test_the_four_profiles_say_what_the_issue_asks(profiles):
     assert profiles.keep_runs >= 1
 
 
+def test_every_profile_keeps_allure_history(profiles):
+    assert [
+        name for name in ("smoke", "regression", "nightly", "release") if not profiles.get(name).history
+    ] == []
+
+
 def test_gate_overrides_replace_add_and_drop(profiles):
     overrides = parse_gate_overrides(["p95_ms=800", "code_coverage=85%", "page_errors=off", "flaky=0"])
     profile = profiles.get("regression").with_gate_overrides(overrides)
