@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ci import allure_verdict
 from ci.categories import allure_rules
 from ci.errors import InfrastructureError
 
@@ -115,7 +116,12 @@ def write_config(
         "name": name,
         # one self-contained index.html opens from disk (file://) and from a CI artifact as it is;
         # the multi-file report needs a web server (`allure open`)
-        "plugins": {"awesome": {"options": {"singleFile": single_file, "reportLanguage": "en"}}},
+        # tests grouped as the catalog groups flows: screen (epic), then flow title (story)
+        "plugins": {
+            "awesome": {
+                "options": {"singleFile": single_file, "reportLanguage": "en", "groupBy": ["epic", "story"]}
+            }
+        },
         "categories": {"rules": allure_rules()},
     }
     if history_path is not None:
@@ -125,25 +131,33 @@ def write_config(
 
 
 def build_report(
-    results_dir: Path, run_dir: Path, name: str, history: Path | None, history_limit: int
+    results_dir: Path,
+    run_dir: Path,
+    name: str,
+    history: Path | None,
+    history_limit: int,
+    quality_gates: Path | None = None,
 ) -> Path:
     """run_dir/allure-report/index.html from the results: one self-contained page, or, for a run
-    too large for one page, the multi-file report."""
+    too large for one page, the multi-file report. quality_gates: the gate results for the
+    report's Quality Gates tab (ci.allure_verdict)."""
     output = run_dir / "allure-report"
     config = write_config(run_dir / "allurerc.json", name, history, history_limit)
     try:
-        generate([results_dir], config, output, cwd=run_dir)
+        generate([results_dir], config, output, cwd=run_dir, quality_gates=quality_gates)
     except InfrastructureError as exc:
         if "too large" not in str(exc):
             raise
         shutil.rmtree(output, ignore_errors=True)
         config = write_config(run_dir / "allurerc.json", name, history, history_limit, single_file=False)
-        generate([results_dir], config, output, cwd=run_dir)
+        generate([results_dir], config, output, cwd=run_dir, quality_gates=quality_gates)
     return output / "index.html"
 
 
-def generate(results_dirs: Iterable[Path], config: Path, output: Path, cwd: Path) -> None:
-    _run_generate(results_dirs, config, output, cwd)
+def generate(
+    results_dirs: Iterable[Path], config: Path, output: Path, cwd: Path, quality_gates: Path | None = None
+) -> None:
+    _run_generate(results_dirs, config, output, cwd, quality_gates)
     index = output / "index.html"
     if "allureReportData" in index.read_text(encoding="utf-8", errors="replace")[-200_000:]:
         fix_single_file_page(index)
@@ -171,16 +185,22 @@ def fix_single_file_page(index: Path) -> None:
     tmp.replace(index)
 
 
-def _run_generate(results_dirs: Iterable[Path], config: Path, output: Path, cwd: Path) -> None:
-    command = [
-        str(check_cli()),
-        "generate",
-        *map(str, results_dirs),
-        "--config",
-        str(config),
-        "--output",
-        str(output),
-    ]
+def _run_generate(
+    results_dirs: Iterable[Path], config: Path, output: Path, cwd: Path, quality_gates: Path | None
+) -> None:
+    cli = check_cli()
+    if os.environ.get(CLI_VARIABLE):  # an Allure CLI of the user's own: its plain generate, no gate tab
+        command = [
+            str(cli),
+            "generate",
+            *map(str, results_dirs),
+            "--config",
+            str(config),
+            "--output",
+            str(output),
+        ]
+    else:  # the pinned CLI's own generate, through the script that also hands it the gate results
+        command = allure_verdict.generate_command(results_dirs, config, output, quality_gates)
     try:
         done = subprocess.run(
             command,

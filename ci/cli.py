@@ -122,10 +122,14 @@ def build_parser() -> Parser:
     diff = command("diff", "the tests and gates that changed between two run folders")
     diff.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")
     diff.add_argument("run_b", type=Path, metavar="RUN_B", help="the later run folder")
-    for parser_ in (opener,):
-        parser_.add_argument(
-            "--reports", metavar="DIR", type=Path, help="reports folder (default: reports/ of the project)"
-        )
+    opener.add_argument(
+        "--reports", metavar="DIR", type=Path, help="reports folder (default: reports/ of the project)"
+    )
+    opener.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve the run folder on localhost so the report's trace links open (until Ctrl-C)",
+    )
 
     merge = command("merge", "combine shard run folders into one report and one verdict")
     merge.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders of the shards")
@@ -252,7 +256,7 @@ def dispatch(args: argparse.Namespace) -> int:
         print(inspect.describe_gates(profiles))
         return GO
     if args.command == "open":
-        return inspect.open_report(_reports(args, root), sys.stdout)
+        return inspect.open_report(_reports(args, root), sys.stdout, serve=args.serve)
     if args.command == "diff":
         print(inspect.diff(args.run_a.resolve(), args.run_b.resolve()))
         return GO

@@ -9,12 +9,14 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ci import allure, appcoverage, notify, reports, rundata, signoff
+from ci import allure, allure_verdict, appcoverage, notify, reports, rundata, signoff, trace_viewer
 from ci.errors import GO, NO_GO, InfrastructureError, UsageError
 from ci.profiles import ProfileSet
 from ci.rundata import ALLURE_RESULTS_DIR, COVERAGE_DIR
 from ci.signoff import SignOff
 from harness.catalog import CatalogError, load_flow_catalog
+
+TRACE_VIEWER_URL_VARIABLE = "TRADECHECK_TRACE_VIEWER_URL"  # where the run folder is served (trace links)
 
 
 def finish(
@@ -33,22 +35,35 @@ def finish(
     coverage = appcoverage.measure(run_dir / COVERAGE_DIR, root) if run.meta.app_coverage else None
     result = signoff.build(run, load_catalog(root), coverage)
 
+    shard = run.meta.shard  # a shard of a matrix: only the merge judges flows and gates
     results_dir = run_dir / ALLURE_RESULTS_DIR
     results_dir.mkdir(exist_ok=True)
-    report_name = f"TradeCheck {profile.name} · {run_dir.name}"
+    # Each failure's address in the report is known from the results, before the report is made.
+    signoff.link_allure(result, allure.result_index(results_dir, run.tests))
+    report_name = f"TradeCheck {profile.name} · {result.verdict} · {run_dir.name}"
     allure.write_environment(results_dir, environment_facts(result, run.meta))
     allure.write_executor(results_dir, allure.executor_info(report_name))
+    # The verdict, its reasons, the gates and the flow matrix inside the report itself.
+    allure_verdict.write_verdict(
+        results_dir, result.to_json(), signoff.render_markdown(result, with_report=False)
+    )
+    quality_gates = allure_verdict.write_quality_gates(run_dir, result.to_json())
+    trace_viewer.install(
+        run_dir, results_dir, os.environ.get(TRACE_VIEWER_URL_VARIABLE) or trace_viewer.LOCAL_BASE_URL
+    )
     history = (
-        reports.prepare_history(reports_root, run_dir, settings.history_limit) if profile.history else None
+        reports.prepare_history(reports_root, run_dir, settings.history_limit, profile.name)
+        if profile.history and not shard  # a shard's history entry would be one share of a run
+        else None
     )
     report_error = None
     try:
-        index = allure.build_report(results_dir, run_dir, report_name, history, settings.history_limit)
+        index = allure.build_report(
+            results_dir, run_dir, report_name, history, settings.history_limit, quality_gates
+        )
     except InfrastructureError as exc:
         report_error = exc
     else:
-        # The report is made from the results; only now do the failures have an address in it.
-        signoff.link_allure(result, allure.result_index(results_dir, run.tests))
         result.report = reports.display(index, root)
         if index.parent.joinpath("widgets").is_dir():
             result.report_note = "multi-file report: open it through a web server (`allure open`)"
@@ -59,7 +74,6 @@ def finish(
     (run_dir / "signoff.md").write_text(markdown, encoding="utf-8")
     rundata.write_meta(run_dir, run.meta)
 
-    shard = run.meta.shard  # a shard of a matrix: only the merge judges flows and gates
     print("", file=out)
     if shard:
         summary = signoff.render_shard_summary(result, shard)
@@ -70,7 +84,7 @@ def finish(
         append_step_summary(markdown)
     if report_error is None:
         if history is not None:
-            reports.commit_history(reports_root, history, settings.history_limit)
+            reports.commit_history(reports_root, history, settings.history_limit, profile.name)
         if reports.is_inside(run_dir, reports_root):
             reports.switch_latest(reports_root, run_dir)
             reports.prune_runs(reports_root, settings.keep_runs)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 import webbrowser
 from pathlib import Path
 
-from ci import reports, rundata
-from ci.errors import UsageError
+from ci import reports, rundata, trace_viewer
+from ci.errors import InfrastructureError, UsageError
 from ci.figures import FAILED_OUTCOMES
 from ci.gates import GATES
 from ci.profiles import ProfileSet
@@ -59,17 +60,41 @@ def latest_run(reports_root: Path) -> Path:
     return latest
 
 
-def open_report(reports_root: Path, out) -> int:
-    """Open the latest report in the desktop's browser; on a machine without one, say where it is."""
-    index = latest_run(reports_root) / ALLURE_REPORT_DIR / "index.html"
+def open_report(reports_root: Path, out, serve: bool = False) -> int:
+    """Open the latest report in the desktop's browser; on a machine without one, say where it is.
+    serve: serve the run folder on localhost instead, so the report's trace links open the
+    Playwright trace viewer next to it (it needs http), until Ctrl-C."""
+    run_dir = latest_run(reports_root)
+    index = run_dir / ALLURE_REPORT_DIR / "index.html"
     if not index.is_file():
         raise UsageError(f"{index}: the latest run has no report")
+    if serve:
+        return _serve(run_dir, out)
     print(f"report: {index}", file=out)
     opener = shutil.which("xdg-open") or shutil.which("open")
     if opener:
         subprocess.Popen([opener, str(index)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
         webbrowser.open(index.as_uri())
+    return 0
+
+
+def _serve(run_dir: Path, out) -> int:
+    try:
+        server, base = trace_viewer.serve(run_dir)
+    except OSError as exc:
+        raise InfrastructureError(
+            f"cannot serve the report on port {trace_viewer.REPORT_PORT} ({exc.strerror}); "
+            "the report's trace links name that port"
+        ) from None
+    url = f"{base}{ALLURE_REPORT_DIR}/index.html"
+    print(f"report: {url} (Ctrl-C stops serving)", file=out, flush=True)
+    webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    finally:
+        server.shutdown()
+        server.server_close()
     return 0
 
 

@@ -51,6 +51,7 @@ def pytest_command(
     app_coverage: bool = False,
     shard: tuple[int, int] | None = None,
     durations: Path | None = None,
+    label: str | None = None,
 ) -> list[str]:
     """ONE pytest run: every browser of the profile, xdist workers, reruns, per-test timeout,
     Allure results, JUnit XML, the harness's recordings and tradecheck's own results."""
@@ -58,6 +59,8 @@ def pytest_command(
     command = [sys.executable, "-m", "pytest", *selection.paths]
     command += ["-p", "ci.pytest_results", "--tradecheck-results", str(run_dir / RESULTS_DIR)]
     command += ["--alluredir", str(run_dir / ALLURE_RESULTS_DIR), "--junitxml", str(run_dir / JUNIT_FILE)]
+    if label:  # merged JUnit keeps one suite per shard and browser, each under its own name
+        command += ["-o", f"junit_suite_name=tradecheck-{label}"]
     command += ["--timeout", f"{profile.timeout:g}"]
     if profile.markers:
         command += ["-m", profile.markers]

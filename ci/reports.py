@@ -16,7 +16,6 @@ from pathlib import Path
 RUNS = "runs"
 LATEST = "latest"
 HISTORY = "history"
-HISTORY_FILE = "history.jsonl"
 WORKING_HISTORY = ".allure-history.jsonl"
 
 
@@ -50,10 +49,15 @@ def latest_target(reports: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def prepare_history(reports: Path, run_dir: Path, limit: int) -> Path:
+def history_file(reports: Path, profile: str) -> Path:
+    """One history per profile: a smoke run is no earlier run of the regression suite."""
+    return reports / HISTORY / f"{profile}.jsonl"
+
+
+def prepare_history(reports: Path, run_dir: Path, limit: int, profile: str) -> Path:
     """A working copy of the kept history (its last `limit` entries) for Allure to append to."""
     working = run_dir / WORKING_HISTORY
-    kept = reports / HISTORY / HISTORY_FILE
+    kept = history_file(reports, profile)
     lines = []
     if kept.is_file():
         lines = [line for line in kept.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -61,17 +65,17 @@ def prepare_history(reports: Path, run_dir: Path, limit: int) -> Path:
     return working
 
 
-def commit_history(reports: Path, working: Path, limit: int) -> None:
+def commit_history(reports: Path, working: Path, limit: int, profile: str) -> None:
     """Replace the kept history with the working copy (trimmed to `limit` runs) in one rename."""
-    history = reports / HISTORY
-    history.mkdir(parents=True, exist_ok=True)
+    kept = history_file(reports, profile)
+    kept.parent.mkdir(parents=True, exist_ok=True)
     lines = [line for line in working.read_text(encoding="utf-8").splitlines() if line.strip()]
-    tmp = history / f".{HISTORY_FILE}.{os.getpid()}.tmp"
+    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as stream:
         stream.writelines(line + "\n" for line in lines[-limit:])
         stream.flush()
         os.fsync(stream.fileno())
-    os.replace(tmp, history / HISTORY_FILE)
+    os.replace(tmp, kept)
     working.unlink()
 
 

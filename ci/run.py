@@ -81,7 +81,12 @@ def run(root: Path, request: RunRequest, out=None) -> int:
         label += f"-{'-'.join(selection.browsers)}-shard-{request.shard[0]}-of-{request.shard[1]}"
     run_dir = reports.new_run_dir(reports_root, label)
     command = pytest_command(
-        run_dir, selection, app_coverage=measure_app, shard=request.shard, durations=root / DURATIONS_FILE
+        run_dir,
+        selection,
+        app_coverage=measure_app,
+        shard=request.shard,
+        durations=root / DURATIONS_FILE,
+        label=label,
     )
     started = time.time()
     meta = RunMeta(

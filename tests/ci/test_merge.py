@@ -153,7 +153,7 @@ def test_an_interrupted_merge_leaves_latest_and_history_untouched(project, make_
     shard = make_run_dir("shard", [result_record("s::a[chromium]")], profile="nightly")
     reports = project / "reports"
     (reports / "history").mkdir(parents=True)
-    (reports / "history" / "history.jsonl").write_text('{"uuid": "earlier"}\n')
+    (reports / "history" / "nightly.jsonl").write_text('{"uuid": "earlier"}\n')
     (reports / "runs" / "earlier").mkdir(parents=True)
     (reports / "latest").symlink_to("runs/earlier")
     started = tmp_path / "allure-started"
@@ -179,4 +179,4 @@ def test_an_interrupted_merge_leaves_latest_and_history_untouched(project, make_
     assert process.returncode == 130
     assert "tradecheck: interrupted" in stderr
     assert os.readlink(reports / "latest") == "runs/earlier"
-    assert (reports / "history" / "history.jsonl").read_text() == '{"uuid": "earlier"}\n'
+    assert (reports / "history" / "nightly.jsonl").read_text() == '{"uuid": "earlier"}\n'

@@ -56,33 +56,33 @@ def test_a_reader_never_sees_latest_missing_while_it_is_switched(tmp_path):
 
 
 def test_history_is_worked_on_as_a_copy_and_kept_trimmed(tmp_path):
-    history = tmp_path / "history" / "history.jsonl"
+    history = tmp_path / "history" / "regression.jsonl"
     history.parent.mkdir()
     history.write_text("".join(f'{{"run": {i}}}\n' for i in range(5)))
     run = reports.new_run_dir(tmp_path, "nightly", NOON)
 
-    working = reports.prepare_history(tmp_path, run, limit=3)
+    working = reports.prepare_history(tmp_path, run, limit=3, profile="regression")
     assert working.parent == run
     assert working.read_text().splitlines() == ['{"run": 2}', '{"run": 3}', '{"run": 4}']
     with working.open("a") as stream:  # what Allure does while generating the report
         stream.write('{"run": 5}\n')
     assert history.read_text().count("\n") == 5  # untouched until the report is complete
 
-    reports.commit_history(tmp_path, working, limit=3)
+    reports.commit_history(tmp_path, working, limit=3, profile="regression")
     assert history.read_text().splitlines() == ['{"run": 3}', '{"run": 4}', '{"run": 5}']
     assert not working.exists()
-    assert sorted(p.name for p in history.parent.iterdir()) == ["history.jsonl"]
+    assert sorted(p.name for p in history.parent.iterdir()) == ["regression.jsonl"]
 
 
 def test_an_interrupted_run_leaves_history_and_latest_as_they_were(tmp_path):
     finished = reports.new_run_dir(tmp_path, "nightly", NOON)
     reports.switch_latest(tmp_path, finished)
     (tmp_path / "history").mkdir()
-    (tmp_path / "history" / "history.jsonl").write_text('{"run": 1}\n')
+    (tmp_path / "history" / "regression.jsonl").write_text('{"run": 1}\n')
     interrupted = reports.new_run_dir(tmp_path, "nightly", NOON)
-    working = reports.prepare_history(tmp_path, interrupted, limit=20)
+    working = reports.prepare_history(tmp_path, interrupted, limit=20, profile="regression")
     working.write_text("half a line")  # then Ctrl-C: neither commit_history nor switch_latest runs
-    assert (tmp_path / "history" / "history.jsonl").read_text() == '{"run": 1}\n'
+    assert (tmp_path / "history" / "regression.jsonl").read_text() == '{"run": 1}\n'
     assert reports.latest_target(tmp_path) == finished.resolve()
 
 

@@ -208,7 +208,7 @@ def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
 ):
     code, _, _ = tradecheck("run", "--profile", "nightly", "--browsers", "chromium", "--workers", "0")
     latest = synthetic / "reports" / "latest"
-    history = synthetic / "reports" / "history" / "history.jsonl"
+    history = synthetic / "reports" / "history" / "nightly.jsonl"
     before = (os.readlink(latest), history.read_text())
     assert code in (0, 1)
 
