@@ -39,6 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed of the price random walk (default 42)")
     serve.add_argument("--session-ttl", type=int, metavar="SECONDS", help="session lifetime (default 28800)")
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="log level (default info)")
+    pool = serve.add_argument_group("database pool")
+    pool.add_argument("--db-pool-size", type=int, metavar="N", help="connections kept open (default 20)")
+    pool.add_argument(
+        "--db-max-overflow", type=int, metavar="N", help="extra connections under load (default 20)"
+    )
+    pool.add_argument(
+        "--db-pool-timeout", type=float, metavar="SECONDS", help="wait for a free connection (default 30)"
+    )
+    pool.add_argument(
+        "--db-pool-pre-ping",
+        action=argparse.BooleanOptionalAction,
+        help="test each connection before use (default: on for a server, off for SQLite)",
+    )
+    serve.add_argument(
+        "--server-timing",
+        action=argparse.BooleanOptionalAction,
+        help="send the Server-Timing header with each response's database work (default: in test mode only)",
+    )
     migrate = commands.add_parser("migrate", help="upgrade the database schema and exit")
     migrate.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///./papertrade.db)")
     return parser
