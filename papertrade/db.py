@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -208,3 +211,45 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     _migrate(url, command.downgrade, revision)
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(url: str) -> str | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def _describe(difference) -> str:
+    """One line for one autogenerate difference: what to do, to which object."""
+    if isinstance(difference, list):  # a column change comes as a list of modify_* tuples
+        return "; ".join(_describe(item) for item in difference)
+    action = difference[0]
+    if action.startswith("modify_"):
+        _, _schema, table, column = difference[:4]
+        return f"{action} {table}.{column}"
+    if action.endswith("_column"):  # (action, schema, table, column)
+        return f"{action} {difference[2]}.{difference[3].name}"
+    target = difference[1]
+    table = getattr(target, "table", None)
+    where = f" on {table.name}" if table is not None and table.name != target.name else ""
+    return f"{action} {target.name}{where}"
+
+
+def schema_drift(url: str) -> list[str]:
+    """What the database's schema lacks or has beyond the models (empty when they agree)."""
+    from papertrade.models import Base
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    return [_describe(difference) for difference in differences]
