@@ -3,8 +3,9 @@
 For index and latency checks at scale (`python -m papertrade seed`). The data is consistent the
 way the app keeps it: every fill has its transaction, positions and cash are what the fills add
 up to, an open buy's reservation fits the cash, a sell never exceeds the shares held. Rows go in
-with executemany in chunks, with their ids assigned here (then the PostgreSQL sequences are moved
-past them), which is what makes 200,000 orders a matter of seconds.
+with executemany in chunks (COPY on PostgreSQL with psycopg), with their ids assigned here (then
+the PostgreSQL sequences are moved past them), which is what makes 200,000 orders a matter of
+seconds.
 """
 
 from __future__ import annotations
@@ -62,10 +63,23 @@ def _sqlite_value(value: object) -> object:
     return f"{value:%Y-%m-%d %H:%M:%S.%f}" if isinstance(value, datetime) else value
 
 
+def _copy(connection, table: Table, rows: list[dict]) -> None:
+    """PostgreSQL's bulk path: COPY FROM STDIN (psycopg), several times faster than executemany."""
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        names = ", ".join(columns)
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
+
 def _insert(connection, table: Table, rows: list[dict]) -> None:
     """executemany straight on the driver: the rows are plain values already (naive UTC times), and
     SQLAlchemy's per-value processing would take longer than the inserts themselves."""
     if not rows:
+        return
+    if connection.dialect.driver == "psycopg":
+        _copy(connection, table, rows)
         return
     compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(rows[0]))
     convert = _sqlite_value if connection.dialect.name == "sqlite" else (lambda value: value)
