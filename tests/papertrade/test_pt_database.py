@@ -115,3 +115,16 @@ def test_pool_gauges_are_published(make_settings):
         "papertrade_db_pool_checked_in": 1.0,
         "papertrade_db_pool_overflow": 0.0,
     }
+
+
+def test_portfolio_statements_do_not_grow_with_positions(make_trader, make_instrument):
+    """The valuation reads every position in one statement: an N+1 shows up here as 3 more."""
+    empty, holder = make_trader(), make_trader()
+    for _ in range(3):
+        assert holder.order(make_instrument(price="20.00"), "buy", 2).status_code == 201
+    for trader in (empty, holder):
+        trader.get("/api/portfolio")  # records the day's start value: one statement less from now on
+
+    counts = [work(trader.get("/api/portfolio")).queries for trader in (empty, holder)]
+
+    assert counts == [3, 3]
