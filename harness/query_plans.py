@@ -67,25 +67,67 @@ def _postgres_nodes(node: dict[str, Any]) -> Iterable[dict[str, Any]]:
         yield from _postgres_nodes(child)
 
 
-def scanned_in_full(dialect: str, planned: Any, tables: Iterable[str] = LARGE_TABLES) -> list[str]:
-    """Which of `tables` the plan reads from end to end (a sequential scan, or every entry of an index)."""
+@dataclass(frozen=True)
+class IndexInfo:
+    table: str
+    leading_column: str
+
+
+SQL_INDEXES = """
+SELECT index.relname, tab.relname, attribute.attname
+FROM pg_index i
+JOIN pg_class index ON index.oid = i.indexrelid
+JOIN pg_class tab ON tab.oid = i.indrelid
+JOIN pg_namespace namespace ON namespace.oid = tab.relnamespace AND namespace.nspname = current_schema()
+JOIN pg_attribute attribute ON attribute.attrelid = i.indrelid AND attribute.attnum = i.indkey[0]
+"""
+
+
+def postgres_indexes(connection: Connection) -> dict[str, IndexInfo]:
+    """Each index of the current schema: its table and its first column."""
+    return {name: IndexInfo(table, column) for name, table, column in connection.exec_driver_sql(SQL_INDEXES)}
+
+
+def _reads_whole_index(node: dict[str, Any], indexes: dict[str, IndexInfo]) -> str | None:
+    """The table whose index this node reads end to end: no condition on the index's first column
+    (PostgreSQL will test a later column against every entry, which is still a full read)."""
+    info = indexes.get(node.get("Index Name", ""))
+    if info is None:
+        return None
+    condition = node.get("Index Cond", "")
+    return None if re.search(rf"\b{re.escape(info.leading_column)}\b", condition) else info.table
+
+
+def scanned_in_full(
+    dialect: str,
+    planned: Any,
+    tables: Iterable[str] = LARGE_TABLES,
+    indexes: dict[str, IndexInfo] | None = None,
+) -> list[str]:
+    """Which of `tables` the plan reads from end to end: a sequential scan, or every entry of an
+    index (on PostgreSQL `indexes`, from `postgres_indexes`, tells an index's first column)."""
     watched = set(tables)
     if dialect == "sqlite":
         found = [match.group(1) for detail in planned if (match := _SQLITE_SCAN.match(detail))]
     else:
-        found = [
-            node.get("Relation Name", "")
-            for node in _postgres_nodes(planned)
-            if node["Node Type"] == "Seq Scan"
-            or (node["Node Type"] in ("Index Scan", "Index Only Scan") and "Index Cond" not in node)
-        ]
+        found = []
+        for node in _postgres_nodes(planned):
+            if node["Node Type"] == "Seq Scan":
+                found.append(node.get("Relation Name", ""))
+            elif node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"):
+                whole = _reads_whole_index(node, indexes or {})
+                if whole is None and "Index Cond" not in node and node.get("Relation Name"):
+                    whole = node["Relation Name"]
+                if whole:
+                    found.append(whole)
     return sorted({table for table in found if table in watched})
 
 
 def full_scans(
     connection: Connection, statement: Statement, tables: Iterable[str] = LARGE_TABLES
 ) -> list[str]:
-    return scanned_in_full(connection.dialect.name, plan(connection, statement), tables)
+    indexes = postgres_indexes(connection) if connection.dialect.name == "postgresql" else None
+    return scanned_in_full(connection.dialect.name, plan(connection, statement), tables, indexes)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from harness.query_plans import CRITICAL_REQUESTS, capture, full_scans, plan, scanned_in_full
+from harness.query_plans import CRITICAL_REQUESTS, IndexInfo, capture, full_scans, plan, scanned_in_full
 from papertrade import seeding
 from papertrade.web.app import create_app
 
@@ -106,6 +106,30 @@ def test_a_dropped_index_shows_as_a_full_scan(statements_by_route, seeded_url):
             [],
         ),
         ("postgresql", {"Node Type": "Index Scan", "Relation Name": "sessions", "Filter": "x"}, ["sessions"]),
+        (
+            "postgresql",
+            {
+                "Node Type": "Bitmap Heap Scan",
+                "Relation Name": "orders",
+                "Plans": [
+                    {
+                        "Node Type": "Bitmap Index Scan",
+                        "Index Name": "ix_orders_symbol_status",
+                        "Index Cond": "((status)::text = 'open'::text)",
+                    }
+                ],
+            },
+            ["orders"],
+        ),
+        (
+            "postgresql",
+            {
+                "Node Type": "Bitmap Index Scan",
+                "Index Name": "ix_orders_account_status_created",
+                "Index Cond": "((account_id = 7) AND ((status)::text = 'open'::text))",
+            },
+            [],
+        ),
     ],
     ids=[
         "sqlite-search",
@@ -115,7 +139,13 @@ def test_a_dropped_index_shows_as_a_full_scan(statements_by_route, seeded_url):
         "pg-seq-scan-below-sort",
         "pg-index-cond",
         "pg-whole-index",
+        "pg-bitmap-without-the-first-column",
+        "pg-bitmap-on-the-first-column",
     ],
 )
 def test_full_scans_are_read_from_the_plan(dialect, planned, expected):
-    assert scanned_in_full(dialect, planned) == expected
+    indexes = {
+        "ix_orders_symbol_status": IndexInfo("orders", "symbol"),
+        "ix_orders_account_status_created": IndexInfo("orders", "account_id"),
+    }
+    assert scanned_in_full(dialect, planned, indexes=indexes) == expected
