@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from harness.yamlfile import CONFIG_DIR, ConfigFileError, display_path, read_mapping
 
 GATE_NAME = "queries_per_request"
 GATE_TITLE = "SQL statements of the worst request over its route's budget"
 GATE_UNIT = ""  # a count of statements
 GATE_COMPARISON = "<="
 GATE_DEFAULT = 0
-BUDGETS_FILE = Path(__file__).resolve().parent.parent / "config" / "database.yaml"
+BUDGETS_FILE = CONFIG_DIR / "database.yaml"
 
 
-class BudgetError(ValueError):
+class BudgetError(ConfigFileError):
     """config/database.yaml is unusable; the message names the file and key (exit 2)."""
 
 
@@ -53,41 +53,36 @@ def papertrade_routes() -> set[str]:
     }
 
 
-def _count(path: Path, key: str, value: Any) -> int:
+def _count(where: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BudgetError(f"{path}: {key} must be a whole number of statements (0 or more), got {value!r}")
+        raise BudgetError(f"{where}: {key} must be a whole number of statements (0 or more), got {value!r}")
     return value
 
 
 def load_budgets(path: Path = BUDGETS_FILE, known_routes: Iterable[str] | None = None) -> QueryBudgets:
     """The `query_budgets:` section; every route key must be one of `known_routes` (PaperTrade's)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise BudgetError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise BudgetError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-    section = data.get("query_budgets") if isinstance(data, dict) else None
+    where = display_path(path)
+    section = read_mapping(path, BudgetError).get("query_budgets")
     if not isinstance(section, dict):
-        raise BudgetError(f"{path}: expected a mapping under query_budgets")
+        raise BudgetError(f"{where}: expected a mapping under query_budgets")
     unknown_keys = sorted(set(section) - {"default", "routes", "ignore"})
     if unknown_keys:
         raise BudgetError(
-            f"{path}: query_budgets.{unknown_keys[0]} is not a setting (default, routes, ignore)"
+            f"{where}: query_budgets.{unknown_keys[0]} is not a setting (default, routes, ignore)"
         )
-    default = _count(path, "query_budgets.default", section.get("default"))
+    default = _count(where, "query_budgets.default", section.get("default"))
     routes = section.get("routes") or {}
     ignore = section.get("ignore") or []
     if not isinstance(routes, dict):
-        raise BudgetError(f"{path}: query_budgets.routes must map 'METHOD /route' to a number")
+        raise BudgetError(f"{where}: query_budgets.routes must map 'METHOD /route' to a number")
     if not isinstance(ignore, list) or not all(isinstance(prefix, str) for prefix in ignore):
-        raise BudgetError(f"{path}: query_budgets.ignore must be a list of path prefixes")
+        raise BudgetError(f"{where}: query_budgets.ignore must be a list of path prefixes")
     known = papertrade_routes() if known_routes is None else set(known_routes)
     budgets = {}
     for route, value in routes.items():
         if route not in known:
-            raise BudgetError(f"{path}: query_budgets.routes has {route!r}, which is not a route of the app")
-        budgets[route] = _count(path, f"query_budgets.routes[{route!r}]", value)
+            raise BudgetError(f"{where}: query_budgets.routes has {route!r}, which is not a route of the app")
+        budgets[route] = _count(where, f"query_budgets.routes[{route!r}]", value)
     return QueryBudgets(default, budgets, tuple(ignore))
 
 

@@ -148,9 +148,18 @@ def test_gate_and_table_from_a_run_with_the_shipped_budgets():
         ),
         ("query_budgets:\n  default: 3\n  routes:\n    GET /api/portfolio: -1\n", "must be a whole number"),
         ("query_budgets:\n  default: 3\n  budgets: {}\n", "query_budgets.budgets is not a setting"),
-        ("query_budgets: {default: [\n", "not valid YAML"),
+        ("query_budgets: {default: [\n", "invalid YAML at line 2"),
+        ("- just a list\n", "expected a mapping at the top level"),
     ],
-    ids=["not-a-mapping", "default-not-a-number", "unknown-route", "negative", "unknown-key", "bad-yaml"],
+    ids=[
+        "not-a-mapping",
+        "default-not-a-number",
+        "unknown-route",
+        "negative",
+        "unknown-key",
+        "bad-yaml",
+        "a-list",
+    ],
 )
 def test_bad_budgets_name_the_file_and_key(tmp_path: Path, text, message):
     path = tmp_path / "database.yaml"
