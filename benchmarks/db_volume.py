@@ -29,25 +29,16 @@ import time
 from collections import defaultdict
 
 from api_latency import HOST, ROOT, Connection, free_port, percentile, wait_healthy
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(ROOT))
 from harness.query_plans import CRITICAL_REQUESTS
 from harness.server_timing import database_work
+from harness.worker_database import WorkerDatabaseError, worker_database
 from papertrade import seeding
 from papertrade.db import safe_url
 
 LOGIN_SAMPLES = 20
-
-
-def admin(server_url: str, statement: str) -> None:
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
 
 
 def start_server(port: int, database_url: str) -> subprocess.Popen:
@@ -104,6 +95,30 @@ def report(title: str, latencies: dict[str, list[float]], queries: dict[str, lis
         )
 
 
+def run(url: str, args: argparse.Namespace) -> None:
+    seeded = seeding.seed(url, accounts=args.accounts, orders=args.orders)
+    print(
+        f"seeded {safe_url(url)}: {seeded.accounts} accounts, {seeded.orders} orders, "
+        f"{seeded.transactions} transactions in {seeded.seconds:.1f} s"
+    )
+    port = free_port()
+    process = start_server(port, url)
+    try:
+        first = int(seeded.first_username.removeprefix(seeding.USERNAME_PREFIX))
+        accounts = random.Random(1).sample(
+            range(first, first + seeded.accounts), min(args.samples, seeded.accounts)
+        )
+        latencies, queries = measure(f"http://{HOST}:{port}", accounts, args.samples)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    report(
+        f"critical routes at {seeded.orders} orders, ms ({make_url(url).get_backend_name()})",
+        latencies,
+        queries,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server-url", help="a PostgreSQL server URL whose user may create databases")
@@ -117,44 +132,15 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    scratch = tempfile.TemporaryDirectory(prefix="db-volume-")
-    name = f"papertrade_db_volume_{os.getpid()}"
-    if args.server_url:
-        try:
-            admin(args.server_url, f'CREATE DATABASE "{name}"')
-        except Exception as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            print(f"db_volume: cannot reach {safe_url(args.server_url)}: {reason}", file=sys.stderr)
-            return 3
-        url = make_url(args.server_url).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{scratch.name}/papertrade.db"
-    process = None
     try:
-        seeded = seeding.seed(url, accounts=args.accounts, orders=args.orders)
-        print(
-            f"seeded {safe_url(url)}: {seeded.accounts} accounts, {seeded.orders} orders, "
-            f"{seeded.transactions} transactions in {seeded.seconds:.1f} s"
-        )
-        port = free_port()
-        process = start_server(port, url)
-        first = int(seeded.first_username.removeprefix(seeding.USERNAME_PREFIX))
-        accounts = random.Random(1).sample(
-            range(first, first + seeded.accounts), min(args.samples, seeded.accounts)
-        )
-        latencies, queries = measure(f"http://{HOST}:{port}", accounts, args.samples)
-        report(
-            f"critical routes at {seeded.orders} orders, ms ({make_url(url).get_backend_name()})",
-            latencies,
-            queries,
-        )
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=15)
-        if args.server_url:
-            admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        scratch.cleanup()
+        with (
+            tempfile.TemporaryDirectory(prefix="db-volume-") as scratch,
+            worker_database(args.server_url, "db_volume") as server_database,
+        ):
+            run(server_database or f"sqlite:///{scratch}/papertrade.db", args)
+    except WorkerDatabaseError as exc:
+        print(f"db_volume: {exc}", file=sys.stderr)
+        return 3
     return 0
 
 
