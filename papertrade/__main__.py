@@ -1,7 +1,9 @@
-"""Command line: `python -m papertrade [serve] [options]` and `python -m papertrade migrate`.
+"""Command line: `python -m papertrade [serve] [options]`, `migrate`, `db check` and `seed`.
 
-Exit codes: 0 clean stop (also after SIGINT/SIGTERM), 2 bad arguments or port in use,
-3 database cannot be opened.
+Exit codes: 0 clean stop (also after SIGINT/SIGTERM), or the schema matches the models (`db check`),
+or the data was loaded (`seed`); 1 `db check` found drift: the database has no schema, is not at
+the migrations' head, or differs from the models (each difference on its own line); 2 bad
+arguments or port in use; 3 database cannot be opened.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ import logging
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import fields
 
 from papertrade import __version__
 from papertrade.config import LOG_LEVELS, Settings, SettingsError, load_settings
-from papertrade.db import safe_url, upgrade
+from papertrade.db import current_revision, head_revision, safe_url, schema_drift, upgrade
 
+EXIT_DRIFT = 1
 EXIT_USAGE = 2
 EXIT_DATABASE = 3
-COMMANDS = ("serve", "migrate")
+COMMANDS = ("serve", "migrate", "db", "seed")
+SETTING_NAMES = {setting.name for setting in fields(Settings)}
+DATABASE_URL_HELP = "SQLAlchemy URL (default sqlite:///./papertrade.db)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +46,50 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed of the price random walk (default 42)")
     serve.add_argument("--session-ttl", type=int, metavar="SECONDS", help="session lifetime (default 28800)")
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="log level (default info)")
+    pool = serve.add_argument_group("database pool")
+    pool.add_argument("--db-pool-size", type=int, metavar="N", help="connections kept open (default 20)")
+    pool.add_argument(
+        "--db-max-overflow", type=int, metavar="N", help="extra connections under load (default 20)"
+    )
+    pool.add_argument(
+        "--db-pool-timeout", type=float, metavar="SECONDS", help="wait for a free connection (default 30)"
+    )
+    pool.add_argument(
+        "--db-pool-pre-ping",
+        action=argparse.BooleanOptionalAction,
+        help="test each connection before use (default: on for a server, off for SQLite)",
+    )
+    serve.add_argument(
+        "--server-timing",
+        action=argparse.BooleanOptionalAction,
+        help="send the Server-Timing header with each response's database work (default: in test mode only)",
+    )
     migrate = commands.add_parser("migrate", help="upgrade the database schema and exit")
-    migrate.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///./papertrade.db)")
+    migrate.add_argument("--database-url", help=DATABASE_URL_HELP)
+    database = commands.add_parser("db", help="database checks")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    check = database_commands.add_parser(
+        "check", help="compare the database's schema with the models (exit 1 on any drift)"
+    )
+    check.add_argument("--database-url", help=DATABASE_URL_HELP)
+    check.add_argument(
+        "--fresh",
+        action="store_true",
+        help="check the migrations themselves: migrate a new temporary SQLite database, then compare",
+    )
+    seed = commands.add_parser("seed", help="load a realistic volume of accounts and orders (migrates first)")
+    seed.add_argument("--database-url", help=DATABASE_URL_HELP)
+    seed.add_argument(
+        "--accounts", type=int, default=1000, metavar="N", help="accounts to add (default 1000)"
+    )
+    seed.add_argument(
+        "--orders",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="orders to add, spread evenly (default 200000)",
+    )
+    seed.add_argument("--seed", type=int, help="seed of the generated data (default 42)")
     return parser
 
 
@@ -151,18 +200,79 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
+def _database_reason(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def db_check(url: str, fresh: bool) -> int:
+    if not fresh:
+        return _check_schema(url)
+    with tempfile.TemporaryDirectory(prefix="papertrade-check-") as directory:
+        url = f"sqlite:///{directory}/fresh.db"
+        try:
+            upgrade(url)
+        except Exception as exc:
+            return fail(f"the migrations fail on a new database: {_database_reason(exc)}", EXIT_DRIFT)
+        return _check_schema(url)
+
+
+def _check_schema(url: str) -> int:
+    shown = safe_url(url)
+    try:
+        current = current_revision(url)
+        head = head_revision()
+        drift = schema_drift(url) if current == head else []
+    except Exception as exc:
+        return fail(
+            f"cannot open database {shown}: {_database_reason(exc)}".replace(url, shown), EXIT_DATABASE
+        )
+    if current is None:
+        return fail(f"database {shown} has no schema: run `python -m papertrade migrate`", EXIT_DRIFT)
+    if current != head:
+        return fail(f"database {shown} is at revision {current}, the migrations' head is {head}", EXIT_DRIFT)
+    if drift:
+        lines = "".join(f"\n  {line}" for line in drift)
+        return fail(f"database {shown} differs from the models ({len(drift)}):{lines}", EXIT_DRIFT)
+    print(f"papertrade: database {shown} matches the models at revision {head}", file=sys.stderr)
+    return 0
+
+
+def seed_database(url: str, accounts: int, orders: int, seed: int) -> int:
+    from papertrade import seeding
+
+    if accounts < 1 or orders < 0:
+        return fail(
+            f"--accounts must be at least 1 and --orders at least 0, got {accounts} and {orders}", EXIT_USAGE
+        )
+    try:
+        report = seeding.seed(url, accounts=accounts, orders=orders, seed=seed)
+    except Exception as exc:
+        return fail(f"cannot seed database {safe_url(url)}: {_database_reason(exc)}", EXIT_DATABASE)
+    print(
+        f"papertrade: seeded {safe_url(url)} with {report.accounts} accounts (from {report.first_username}), "
+        f"{report.orders} orders, {report.transactions} transactions, {report.positions} positions, "
+        f"{report.sessions} sessions in {report.seconds:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "serve")
     args = _parser().parse_args(args_list)
-    cli = {key: value for key, value in vars(args).items() if key != "command"}
+    cli = {key: value for key, value in vars(args).items() if key in SETTING_NAMES}
     try:
         settings = load_settings(cli)
     except SettingsError as exc:
         return fail(str(exc), EXIT_USAGE)
     if args.command == "migrate":
         return migrate(settings)
+    if args.command == "db":
+        return db_check(settings.database_url, args.fresh)
+    if args.command == "seed":
+        return seed_database(settings.database_url, args.accounts, args.orders, settings.seed)
     return serve(settings)
 
 

@@ -26,10 +26,21 @@ class Settings:
     seed: int = 42
     session_ttl: int = 28800
     log_level: str = "info"
+    # The connection pool (see papertrade.db.PoolOptions); pre-ping None: on for a server, off for SQLite.
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    db_pool_timeout: float = 30.0
+    db_pool_pre_ping: bool | None = None
+    # The Server-Timing header with each response's queries and database time; None: in test mode only.
+    server_timing: bool | None = None
     # Not on the command line: where pages and assets come from (tests point these elsewhere).
     templates_dir: Path = field(default=PACKAGE_DIR / "templates")
     static_dir: Path = field(default=PACKAGE_DIR / "static")
     max_body_bytes: int = 64 * 1024
+
+    @property
+    def server_timing_enabled(self) -> bool:
+        return self.test_mode if self.server_timing is None else self.server_timing
 
     def with_overrides(self, **overrides: object) -> Settings:
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
@@ -45,6 +56,7 @@ def _parse_bool(name: str, text: str) -> bool:
 
 
 def _convert(name: str, kind: str, text: str) -> object:
+    kind = kind.removesuffix(" | None")
     if kind == "bool":
         return _parse_bool(name, text)
     try:
@@ -66,6 +78,12 @@ def validate(settings: Settings) -> Settings:
         raise SettingsError(f"tick interval must be greater than 0, got {settings.tick_interval}")
     if settings.session_ttl <= 0:
         raise SettingsError(f"session ttl must be greater than 0, got {settings.session_ttl}")
+    if settings.db_pool_size < 1:
+        raise SettingsError(f"database pool size must be at least 1, got {settings.db_pool_size}")
+    if settings.db_max_overflow < 0:
+        raise SettingsError(f"database pool overflow must be 0 or more, got {settings.db_max_overflow}")
+    if settings.db_pool_timeout <= 0:
+        raise SettingsError(f"database pool timeout must be greater than 0, got {settings.db_pool_timeout}")
     if settings.log_level not in LOG_LEVELS:
         raise SettingsError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
     return settings

@@ -49,6 +49,21 @@ def test_average_cost_and_pnl_over_two_buys(portfolio_page, account, symbol, api
 
 
 @pytest.mark.flow("PORT-01")
+def test_every_position_is_valued_when_holding_several(portfolio_page, account, make_instrument):
+    """Also the portfolio's query budget (config/database.yaml) at more than one position."""
+    symbols = [make_instrument("150.00") for _ in range(3)]
+    for symbol in symbols:
+        account.api.place_order(symbol, "buy", 10)  # 1,500.50 each
+    portfolio_page.open()
+    for symbol in symbols:
+        expect(portfolio_page.position(symbol, "market-value")).to_have_text("$1,500.00")
+        expect(portfolio_page.allocation_of(symbol)).to_have_text(f"{symbol} 1.50%")
+    expect(portfolio_page.cash).to_have_text("$95,498.50")
+    expect(portfolio_page.total_value).to_have_text("$99,998.50")
+    expect(portfolio_page.allocation_of("CASH")).to_have_text("CASH 95.50%")
+
+
+@pytest.mark.flow("PORT-01")
 def test_allocation_splits_the_total_value(portfolio_page, account, symbol, api):
     account.api.place_order(symbol, "buy", 10)
     api.set_price(symbol, "152.00")

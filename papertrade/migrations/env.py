@@ -1,7 +1,7 @@
 """Alembic environment, configured from code (see `papertrade.db.alembic_config`)."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 from papertrade.models import Base
 
@@ -23,6 +23,9 @@ if context.is_offline_mode():
     context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
+elif isinstance(config.attributes.get("connection"), Engine):  # pytest-alembic hands over an engine
+    with config.attributes["connection"].begin() as connection:
+        _run(connection)
 elif config.attributes.get("connection") is not None:
     _run(config.attributes["connection"])
 else:

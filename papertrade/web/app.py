@@ -9,6 +9,8 @@ from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import RedirectResponse, Response
@@ -47,9 +49,16 @@ def _wants_json(request: Request) -> bool:
 def build_context(settings: Settings) -> AppContext:
     """Migrate, connect and load the market; raises when the database cannot be used."""
     db.upgrade(settings.database_url)
-    database = db.Database(settings.database_url)
+    pool = db.PoolOptions(
+        size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        timeout=settings.db_pool_timeout,
+        pre_ping=settings.db_pool_pre_ping,
+    )
+    database = db.Database(settings.database_url, pool)
     clock = Clock()
     metrics = Metrics()
+    metrics.watch_pool(database.engine.pool, pool.max_overflow)
     market = Market(clock, settings.seed)
     service = TradingService(database, market, clock, metrics)
     service.load_market()
@@ -82,6 +91,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(pages.PageError)
     async def on_page_error(request: Request, exc: pages.PageError) -> Response:
         return await pages.render_error(request, exc.status_code, exc.message)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def on_database_unavailable(request: Request, exc: Exception) -> Response:
+        # A lost connection or an exhausted pool is the database's state, not a bug: 503, retry.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        response = error_response(503, "database_unavailable", "The database is unavailable, try again.")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -143,5 +162,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(pages.router)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
-    app.add_middleware(RequestContextMiddleware, metrics=ctx.metrics, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=ctx.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        server_timing=settings.server_timing_enabled,
+    )
     return app
