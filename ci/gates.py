@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ci import figures
+from ci import dbgate, figures
+from ci.errors import UsageError
 from ci.figures import FAILED_OUTCOMES
+from harness.yamlfile import ConfigFileError
 
 if TYPE_CHECKING:
     from ci.appcoverage import AppCoverage
@@ -35,10 +37,16 @@ class RunFacts:
     matrix: dict[str, dict[str, str]]
     traffic: figures.TrafficFigures
     recorded: bool  # the harness recorded traffic (else p95, error rate and page errors are unknown)
+    database: dbgate.GateFigure  # the worst request's statements over its route's budget
+    database_table: list[dbgate.RouteLoad]  # per route: requests, statements and database time
 
     @classmethod
     def of(cls, run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: AppCoverage | None):
         tests = run.tests
+        try:
+            database, database_table = dbgate.gate_and_table(run.traffic)
+        except ConfigFileError as exc:
+            raise UsageError(str(exc)) from None
         return cls(
             run=run,
             catalog=catalog,
@@ -49,6 +57,8 @@ class RunFacts:
             matrix=figures.flow_matrix(tests, catalog, run.browsers) if catalog is not None else {},
             traffic=figures.traffic_figures(run.traffic, [t.get("base_url") for t in run.targets]),
             recorded=bool(run.traffic or run.targets),
+            database=database,
+            database_table=database_table,
         )
 
 
@@ -209,6 +219,10 @@ def error_rate(facts: RunFacts) -> Measure:
     return Measure(traffic.error_rate, detail)
 
 
+def queries_per_request(facts: RunFacts) -> Measure:
+    return Measure(facts.database.figure, facts.database.detail)
+
+
 def page_errors(facts: RunFacts) -> Measure:
     if not facts.recorded:
         return Measure(None, "no page-error log recorded")
@@ -232,6 +246,14 @@ GATES: dict[str, GateSpec] = {
             "error_rate", "Server errors (5xx, failed requests; provoked excluded)", "%", "<", 0.1, error_rate
         ),
         GateSpec("page_errors", "Uncaught page errors", "", "<=", 0, page_errors),
+        GateSpec(
+            dbgate.GATE_NAME,
+            dbgate.GATE_TITLE,
+            dbgate.GATE_UNIT,
+            dbgate.GATE_COMPARISON,
+            dbgate.GATE_DEFAULT,
+            queries_per_request,
+        ),
     )
 }
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 
-from ci import gates
+from ci import dbgate, gates
 from ci.appcoverage import AppCoverage
 from ci.categories import classify
 from ci.figures import FAILED_OUTCOMES
@@ -43,6 +43,7 @@ class SignOff:
     flows: dict
     flaky: list[dict]
     failures: list[dict]
+    database: list[dict]  # per route: requests, statements, database time (from Server-Timing)
     report: str | None = None
     report_note: str | None = None
 
@@ -108,6 +109,7 @@ def build(run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: App
                 for flow, cells in facts.matrix.items()
             ],
         },
+        database=[asdict(row) for row in facts.database_table],
         flaky=[_test_entry(t) for t in facts.flaky],
         failures=[_test_entry(t) for t in facts.failed]
         + [
@@ -222,6 +224,8 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
             "",
             f"{len(out_of_scope)} catalog flows had no test in this run: {', '.join(out_of_scope)}.",
         ]
+    if result.database:
+        lines += ["", "## Database work", "", dbgate.format_query_table(_database_rows(result)).rstrip()]
     lines += ["", f"## Flaky tests ({len(signoff['flaky'])})", ""]
     lines += [
         f"- `{f['nodeid']}` passed on attempt {f['attempts']}{_pointer(f)}" for f in signoff["flaky"]
@@ -260,6 +264,10 @@ def render_shard_summary(result: SignOff, shard: str) -> str:
             for f in result.failures
         ]
     return "\n".join(lines) + "\n"
+
+
+def _database_rows(result: SignOff) -> list[dbgate.RouteLoad]:
+    return [dbgate.RouteLoad(**row) for row in result.database]
 
 
 def report_line(signoff: SignOff) -> str:
