@@ -30,6 +30,7 @@ class SignOff:
     env: str | None
     base_url: list[str]
     app_version: list[str]
+    database: list[str]  # the embedded app's database engine(s): sqlite, postgresql
     browsers: list[str]
     browser_versions: dict[str, str]
     seed: int | str | None
@@ -43,7 +44,7 @@ class SignOff:
     flows: dict
     flaky: list[dict]
     failures: list[dict]
-    database: list[dict]  # per route: requests, statements, database time (from Server-Timing)
+    query_table: list[dict]  # per route: requests, statements, database time (from Server-Timing)
     report: str | None = None
     report_note: str | None = None
 
@@ -77,6 +78,7 @@ def build(run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: App
         env=target.get("env") or run.meta.env,
         base_url=sorted({t.get("base_url") for t in run.targets if t.get("base_url")}),
         app_version=sorted({str(t.get("app_version")) for t in run.targets if t.get("app_version")}),
+        database=sorted({str(t["database"]) for t in run.targets if t.get("database")}),
         browsers=run.browsers,
         browser_versions=browser_versions(tests),
         seed=run.meta.seed,
@@ -109,7 +111,7 @@ def build(run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: App
                 for flow, cells in facts.matrix.items()
             ],
         },
-        database=[asdict(row) for row in facts.database_table],
+        query_table=[asdict(row) for row in facts.database_table],
         flaky=[_test_entry(t) for t in facts.flaky],
         failures=[_test_entry(t) for t in facts.failed]
         + [
@@ -224,7 +226,7 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
             "",
             f"{len(out_of_scope)} catalog flows had no test in this run: {', '.join(out_of_scope)}.",
         ]
-    if result.database:
+    if result.query_table:
         lines += ["", "## Database work", "", dbgate.format_query_table(_database_rows(result)).rstrip()]
     lines += ["", f"## Flaky tests ({len(signoff['flaky'])})", ""]
     lines += [
@@ -267,7 +269,7 @@ def render_shard_summary(result: SignOff, shard: str) -> str:
 
 
 def _database_rows(result: SignOff) -> list[dbgate.RouteLoad]:
-    return [dbgate.RouteLoad(**row) for row in result.database]
+    return [dbgate.RouteLoad(**row) for row in result.query_table]
 
 
 def report_line(signoff: SignOff) -> str:
@@ -282,6 +284,8 @@ def _header_facts(signoff: dict) -> list[str]:
         target += f" ({', '.join(signoff['base_url'])})"
     if signoff["app_version"]:
         target += f", app {', '.join(signoff['app_version'])}"
+    if signoff["database"]:
+        target += f" on {', '.join(signoff['database'])}"
     facts.append(f"target {target}")
     versions = signoff["browser_versions"]
     facts.append(
