@@ -19,11 +19,20 @@ pytestmark = pytest.mark.unit
         ),
         ("typed hunter2 into Password", "typed <redacted> into Password"),
         ("nothing secret", "nothing secret"),
+        (
+            "headers = {'X-CSRF-Token': 'tok42abc'} login {\"csrf_token\": \"tok42abc\"}",
+            "headers = {'X-CSRF-Token': '<redacted>'} login {\"csrf_token\": \"<redacted>\"}",
+        ),
+        (
+            "pt_csrf=&lt;redacted&gt; 'X-CSRF-Token': '&lt;redacted&gt;'",
+            "pt_csrf=&lt;redacted&gt; 'X-CSRF-Token': '&lt;redacted&gt;'",
+        ),
+        ("password qa5 is too short to redact", "password qa5 is too short to redact"),
     ],
-    ids=["cookie-header", "storage-state", "known-password", "untouched"],
+    ids=["cookie-header", "storage-state", "known-password", "untouched", "csrf", "xml-escaped", "short"],
 )
 def test_redact_text(text, expected):
-    assert redact_text(text, ["hunter2"]) == expected
+    assert redact_text(text, ["hunter2", "qa5"]) == expected
 
 
 def test_cookie_seen_in_one_entry_is_redacted_in_every_entry(tmp_path):
