@@ -27,6 +27,12 @@ class Category:
 
 
 CATEGORIES = (
+    # The embedded app died mid-run (fixtures/target_app.py names how); before "app unreachable",
+    # whose connection errors such a failure also quotes.
+    Category(
+        "app-killed", "Infrastructure: app killed", True, message=r"PaperTrade was stopped from outside"
+    ),
+    Category("app-crashed", "Product defects: app crashed", False, message=r"PaperTrade crashed"),
     Category(
         "app-unreachable",
         "Infrastructure: app unreachable",
