@@ -1,16 +1,20 @@
-"""An embedded app that dies mid-run: the first failure says how it ended with its log, the cause
-is classified (crashed: product; stopped from outside: infrastructure), the worker's later tests
-fail at once with that cause in one line, and the refused requests are marked `app_down`.
+"""Faults of the embedded app. One that dies mid-run: the first failure says how it ended with its
+log, the cause is classified (crashed: product; stopped from outside: infrastructure), the worker's
+later tests fail at once with that cause in one line, and the refused requests are marked
+`app_down`. One that hangs: pytest-timeout ends the test, an infrastructure timeout. A port taken
+before the app binds it: another port.
 
-The app is killed by the PID of the harness's own app object, never by name."""
+The app is killed or stopped by the PID of the harness's own app object, never by name."""
 
 import signal
+import socket
 
 import pytest
 
 from ci.categories import classify
 from ci.rundata import read_jsonl
-from harness.embedded_app import classify_exit
+from harness import embedded_app
+from harness.embedded_app import AppStartError, EmbeddedApp, classify_exit
 
 ISOLATED = ("-p", "no:cacheprovider", "-p", "no:playwright", "-p", "ci.pytest_results")
 PLUGINS = """
@@ -59,6 +63,7 @@ def target(pytestconfig, tmp_path_factory):
 SCENARIOS = """
 import os
 import signal
+import socket
 
 
 def test_first_dies_under_this_one(target, api):
@@ -88,10 +93,10 @@ def project(pytester, monkeypatch):
     return pytester
 
 
-def run(project, death: str):
+def run(project, death: str, *options: str):
     project.makepyfile(test_scenarios=SCENARIOS.format(death=death))
     result = project.runpytest_subprocess(
-        *ISOLATED, "--tradecheck-results", "results", "--artifacts-dir", "artifacts", "-n", "1"
+        *ISOLATED, "--tradecheck-results", "results", "--artifacts-dir", "artifacts", "-n", "1", *options
     )
     records = {
         r["nodeid"].split("::")[-1]: r
@@ -157,6 +162,65 @@ def test_an_app_that_crashes_of_its_own_error_is_a_product_defect(project):
     )
     assert {classify(r).name for r in (first, second)} == {"Product defects: app crashed"}
     assert [r["app_down"] for r in traffic] == [False, False, True]
+
+
+@pytest.mark.timeout(120)
+def test_a_hung_app_ends_each_test_at_the_timeout_as_infrastructure(project):
+    project.makeconftest(PLUGINS)
+    stop = (
+        "request.addfinalizer(lambda: os.kill(target.app.pid, signal.SIGCONT))\n"
+        "    os.kill(target.app.pid, signal.SIGSTOP)"
+    )
+    scenarios = SCENARIOS.replace("(target, api):", "(target, api, request):")
+    project.makepyfile(test_scenarios=scenarios.format(death=stop))
+    project.runpytest_subprocess(
+        *ISOLATED,
+        "--tradecheck-results",
+        "results",
+        "-n",
+        "1",
+        "--timeout",
+        "4",
+        "-o",
+        "timeout_func_only=true",
+    )
+    results = read_jsonl(project.path / "results" / "results.jsonl")
+    records = {r["nodeid"].split("::")[-1]: r for r in results if r["kind"] == "test"}
+    first = records["test_first_dies_under_this_one"]
+    assert (first["outcome"], first["message"]) == ("failed", "Failed: Timeout (>4.0s) from pytest-timeout.")
+    assert classify(first).name == "Infrastructure: timeouts"
+    assert records["test_second_needs_the_app"]["outcome"] == "passed"  # going on once it answers again
+
+
+def test_a_port_taken_before_the_app_binds_it_is_chosen_anew(tmp_path, monkeypatch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        taken_port, free = taken.getsockname()[1], embedded_app.free_port()
+        ports = iter([taken_port, free])
+        monkeypatch.setattr(embedded_app, "free_port", lambda: next(ports))
+        app = EmbeddedApp(tmp_path)
+        try:
+            assert app.start() == f"http://127.0.0.1:{free}"
+        finally:
+            app.stop()
+    assert f"port {taken_port} on 127.0.0.1 is already in use" in app.log_tail()
+
+
+def test_ports_taken_at_every_attempt_are_one_start_up_error(tmp_path, monkeypatch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(embedded_app, "free_port", lambda: taken.getsockname()[1])
+        with pytest.raises(AppStartError) as error:
+            EmbeddedApp(tmp_path).start()
+    assert str(error.value).startswith(
+        "PaperTrade could not start: 3 free ports in turn were taken by other processes before it could "
+        f"listen; log {tmp_path}/papertrade.log:\n"
+    )
+    assert classify({"outcome": "error", "assertion": True, "message": f"Failed: {error.value}"}).name == (
+        "Infrastructure: app unreachable"
+    )
 
 
 OUTSIDE = "from outside (a user, CI or the out-of-memory killer)"
