@@ -41,7 +41,7 @@ class Leak:
     """A file of the run folder (`trace.zip!trace.network` for a zip entry) that held a secret."""
 
     file: str
-    redacted: bool  # False: a binary file, reported but left as it is
+    redacted: bool  # False: binary data (an image, a zip entry of no trace kind), reported and left as is
 
 
 @contextlib.contextmanager
@@ -129,9 +129,12 @@ def _scan_zip(path: Path, name: str, secrets: set[str]) -> list[Leak]:
             if _holds_secret(path.read_bytes().decode("latin-1"), secrets)
             else []
         )
-    if found:
-        redact_trace(path, secrets)
-    return [Leak(f"{name}!{entry}", redacted=True) for entry in found]
+    if not found:
+        return []
+    redact_trace(path, secrets)  # the entries a trace holds text in; another kind stays as it is
+    with zipfile.ZipFile(path) as archive:
+        left = {entry for entry in found if _holds_secret(_text(archive.read(entry)) or "", secrets)}
+    return [Leak(f"{name}!{entry}", redacted=entry not in left) for entry in found]
 
 
 def _holds_secret(text: str, secrets: set[str]) -> bool:
@@ -155,6 +158,6 @@ def gate_figure(leaks: Sequence[Leak]) -> tuple[int, str]:
     """The `secrets` gate: (number of leaks, where they were)."""
     if not leaks:
         return 0, "no known secret in the run folder"
-    places = ", ".join(leak.file + ("" if leak.redacted else " (binary, not redacted)") for leak in leaks[:5])
+    places = ", ".join(leak.file + ("" if leak.redacted else " (not redactable)") for leak in leaks[:5])
     more = f" and {len(leaks) - 5} more" if len(leaks) > 5 else ""
     return len(leaks), f"found and redacted in {places}{more}"

@@ -39,6 +39,8 @@ def run_folder(tmp_path):
         f'<script>d("data/test-results/1.json","{embedded}")'
     )
     (folder / "screenshot.png").write_bytes(b"\x89PNG\xff\xfe" + PASSWORD.encode())
+    with zipfile.ZipFile(folder / "attachments.zip", "w") as attachments:
+        attachments.writestr("notes.md", f"password: {PASSWORD}")  # no entry a trace redacts
     with zipfile.ZipFile(folder / "test-output" / "t1" / "trace.zip", "w") as trace:
         trace.writestr("trace.network", json.dumps({"name": "Cookie", "value": f"pt_session={SESSION}"}))
         trace.writestr("trace.trace", f'fill "{PASSWORD}" into Password')
@@ -68,6 +70,7 @@ def test_scan_redacts_every_text_file_and_zip_entry_and_names_where(run_folder):
     assert leaks == [
         secrets.Leak("allure-report/index.html", redacted=True),
         secrets.Leak("allure-results/a-result.json", redacted=True),
+        secrets.Leak("attachments.zip!notes.md", redacted=False),
         secrets.Leak("junit.xml", redacted=True),
         secrets.Leak("pytest.log", redacted=True),
         secrets.Leak("screenshot.png", redacted=False),
@@ -75,20 +78,21 @@ def test_scan_redacts_every_text_file_and_zip_entry_and_names_where(run_folder):
         secrets.Leak("test-output/t1/trace.zip!trace.trace", redacted=True),
     ]
     (run_folder / "screenshot.png").unlink()
+    (run_folder / "attachments.zip").unlink()
     text = everything(run_folder)
     assert (PASSWORD in text, SESSION in text, CSRF in text) == (False, False, False)
     assert "kwargs = {'json': {'password': '<redacted>'}}" in text
     assert "trace: password = '<redacted>' (a test result)" in text
-    assert secrets.scan_and_redact(run_folder, [PASSWORD]) == []
+    assert secrets.scan_and_redact(run_folder, [PASSWORD]) == []  # nothing left behind
 
 
 @pytest.mark.unit
 def test_gate_figure_counts_leaks_and_names_files_never_values(run_folder):
     figure, detail = secrets.gate_figure(secrets.scan_and_redact(run_folder, [PASSWORD]))
-    assert figure == 7
+    assert figure == 8
     assert detail == (
-        "found and redacted in allure-report/index.html, allure-results/a-result.json, junit.xml, "
-        "pytest.log, screenshot.png (binary, not redacted) and 2 more"
+        "found and redacted in allure-report/index.html, allure-results/a-result.json, "
+        "attachments.zip!notes.md (not redactable), junit.xml, pytest.log and 3 more"
     )
     assert secrets.gate_figure([]) == (0, "no known secret in the run folder")
 
@@ -140,6 +144,12 @@ def test_account_creation_fails_while_signed_in(account, make_account, fake, api
 
 
 @pytest.mark.smoke
+def test_a_step_fails_with_the_password_in_its_message(account):
+    with allure.step("Arrange an order"):  # Allure records the step's own failure as raised
+        raise AssertionError(f"the server echoed {{account.password}}")
+
+
+@pytest.mark.smoke
 def test_signed_in_page_fails(signed_in_page, account):
     signed_in_page.goto("/dashboard")
     assert account.password == "something else"
@@ -161,6 +171,7 @@ def harness_project(project, tmp_path, monkeypatch):
     return project
 
 
+@pytest.mark.timeout(300)  # a whole run: the app, a browser, the report
 def test_a_failing_run_leaves_no_password_session_or_csrf_value_in_its_folder(
     harness_project, tradecheck, tmp_path
 ):
@@ -169,7 +180,7 @@ def test_a_failing_run_leaves_no_password_session_or_csrf_value_in_its_folder(
         handed_over = read_secrets(path)
     assert code == 1, out
     run_dir = (harness_project / "reports" / "latest").resolve()
-    assert "2 failed" in (run_dir / "pytest.log").read_text()
+    assert "3 failed" in (run_dir / "pytest.log").read_text()
     values = [json.loads(line) for line in (tmp_path / "values.jsonl").read_text().splitlines()]
     planted = {PASSWORD} | {value for record in values for value in record.values()}
     assert len(planted) == 3
