@@ -16,6 +16,7 @@ import pytest
 from tradecheck_builders import closed_port
 
 from ci import allure, runs, secrets
+from ci.rundata import load_run
 from harness.redaction import SECRETS_FILE_VARIABLE, append_secrets, read_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -120,11 +121,10 @@ def test_handover_file_is_private_named_for_children_and_removed(monkeypatch):
 # ---- a real run ------------------------------------------------------------------------------
 
 PLANTED = f"""
-import base64
 import json
 import os
-import re
 
+import allure
 import pytest
 from playwright.sync_api import expect
 
@@ -138,19 +138,26 @@ def test_account_creation_fails_while_signed_in(account, make_account, fake, api
     fake.password = lambda **_: os.environ["PLANTED_PASSWORD"]
     api.base_url = "http://127.0.0.1:{closed_port()}"  # the app refuses: the request body is in the traceback
     api.session = account.api.session
+    keep(values)
+    make_account()
+
+
+def keep(values):
+    # for the self-test to look for, outside the run folder
     with open(os.environ["PLANTED_VALUES"], "a") as stream:
         stream.write(json.dumps(values) + "\\n")
-    make_account()
 
 
 @pytest.mark.smoke
 def test_a_step_fails_with_the_password_in_its_message(account):
+    keep({{"password": account.password}})
     with allure.step("Arrange an order"):  # Allure records the step's own failure as raised
         raise AssertionError(f"the server echoed {{account.password}}")
 
 
 @pytest.mark.smoke
 def test_signed_in_page_fails(signed_in_page, account):
+    keep({{"password": account.password}})
     signed_in_page.goto("/dashboard")
     assert account.password == "something else"
 """
@@ -181,9 +188,16 @@ def test_a_failing_run_leaves_no_password_session_or_csrf_value_in_its_folder(
     assert code == 1, out
     run_dir = (harness_project / "reports" / "latest").resolve()
     assert "3 failed" in (run_dir / "pytest.log").read_text()
+    messages = sorted(record["message"].splitlines()[0] for record in load_run(run_dir).tests)
+    assert messages == [
+        "AssertionError: assert '<redacted>' == 'something else'",
+        "AssertionError: the server echoed <redacted>",
+        "requests.exceptions.ConnectionError: HTTPConnectionPool(host='127.0.0.1', "
+        + messages[2].split("HTTPConnectionPool(host='127.0.0.1', ")[-1],
+    ]
     values = [json.loads(line) for line in (tmp_path / "values.jsonl").read_text().splitlines()]
     planted = {PASSWORD} | {value for record in values for value in record.values()}
-    assert len(planted) == 3
+    assert len(planted) == 5  # the planted password, a session, a CSRF value, two more passwords
     assert planted <= handed_over  # the CLI learns every value the pytest processes met
     assert list((run_dir / "test-output").rglob("trace.zip"))  # the browser test's trace is scanned too
     assert secrets.scan_and_redact(run_dir, planted) == []
