@@ -31,6 +31,7 @@ from harness.redaction import (
 )
 
 GATE = "secrets"
+META_KEY = "secret_leaks"  # run.json: the leaks of the run (and of the shards of a merge)
 # A base64 string literal, as a single-file Allure report embeds each of its data files.
 _BASE64_LITERAL = re.compile(r'"([A-Za-z0-9+/]{16,}={0,2})"')
 WEBHOOK_VARIABLE = "TRADECHECK_WEBHOOK_URL"
@@ -42,6 +43,13 @@ class Leak:
 
     file: str
     redacted: bool  # False: binary data (an image, a zip entry of no trace kind), reported and left as is
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "redacted": self.redacted}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Leak:
+        return cls(str(data["file"]), bool(data.get("redacted", True)))
 
 
 @contextlib.contextmanager

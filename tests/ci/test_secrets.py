@@ -16,6 +16,7 @@ import pytest
 from tradecheck_builders import closed_port
 
 from ci import allure, runs, secrets
+from ci.gates import GateSpec
 from ci.rundata import load_run
 from harness.redaction import SECRETS_FILE_VARIABLE, append_secrets, read_secrets
 
@@ -96,6 +97,15 @@ def test_gate_figure_counts_leaks_and_names_files_never_values(run_folder):
         "attachments.zip!notes.md (not redactable), junit.xml, pytest.log and 3 more"
     )
     assert secrets.gate_figure([]) == (0, "no known secret in the run folder")
+
+
+@pytest.mark.unit
+def test_the_gate_fails_on_one_leak_kept_in_run_json(run_folder):
+    leaks = secrets.scan_and_redact(run_folder, [PASSWORD])[:1]
+    stored = json.loads(json.dumps([leak.to_json() for leak in leaks]))
+    figure, _ = secrets.gate_figure([secrets.Leak.from_json(leak) for leak in stored])
+    spec = GateSpec("secrets", "Known secrets found in the run's output", "", "<=", 0)
+    assert (figure, spec.passes(figure, 0), spec.passes(0, 0)) == (1, False, True)
 
 
 @pytest.mark.unit
