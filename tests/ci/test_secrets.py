@@ -119,6 +119,9 @@ def test_handover_file_is_private_named_for_children_and_removed(monkeypatch):
         with path.open("a") as stream:
             stream.write('"cut sho')  # a writer killed mid-line
         assert read_secrets(path) == {PASSWORD}
+        with secrets.handover() as inner:  # a run inside an open hand-over joins it
+            assert inner == path
+        assert path.exists()
         assert secrets.known_secrets("https://hooks.example/other") == {
             PASSWORD,
             "https://hooks.example/T000/B000/xyzsecret",
