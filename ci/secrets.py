@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ci import notify
 from harness.redaction import (
     SECRETS_FILE_VARIABLE,
     cookie_values,
@@ -34,7 +35,6 @@ GATE = "secrets"
 META_KEY = "secret_leaks"  # run.json: the leaks of the run (and of the shards of a merge)
 # A base64 string literal, as a single-file Allure report embeds each of its data files.
 _BASE64_LITERAL = re.compile(r'"([A-Za-z0-9+/]{16,}={0,2})"')
-WEBHOOK_VARIABLE = "TRADECHECK_WEBHOOK_URL"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def handover() -> Iterator[Path]:
 def known_secrets(notify_url: str | None = None) -> set[str]:
     """What this process knows: the hand-over file of the running `handover` (if any), the webhook
     URLs (--notify, TRADECHECK_WEBHOOK_URL)."""
-    values = {notify_url or "", os.environ.get(WEBHOOK_VARIABLE, "")}
+    values = {notify_url or "", os.environ.get(notify.ENV_VARIABLE, "")}
     path = os.environ.get(SECRETS_FILE_VARIABLE)
     if path:
         with contextlib.suppress(OSError):
