@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "fixtures.settings",
+    "fixtures.secrets",
     "fixtures.target_app",
     "fixtures.browsers",
     "fixtures.artifacts",

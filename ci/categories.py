@@ -27,6 +27,12 @@ class Category:
 
 
 CATEGORIES = (
+    # The embedded app died mid-run (fixtures/target_app.py names how); before "app unreachable",
+    # whose connection errors such a failure also quotes.
+    Category(
+        "app-killed", "Infrastructure: app killed", True, message=r"PaperTrade was stopped from outside"
+    ),
+    Category("app-crashed", "Product defects: app crashed", False, message=r"PaperTrade crashed"),
     Category(
         "app-unreachable",
         "Infrastructure: app unreachable",
@@ -35,6 +41,8 @@ CATEGORIES = (
             r"ECONNREFUSED|ERR_CONNECTION_REFUSED|NS_ERROR_CONNECTION_REFUSED|[Cc]onnection refused"
             r"|ConnectionError|ERR_NAME_NOT_RESOLVED|NS_ERROR_UNKNOWN_HOST|[Tt]arget (app )?unreachable"
             r"|ERR_CONNECTION_RESET|NS_ERROR_NET_RESET|RemoteDisconnected"
+            r"|PaperTrade exited with code \d+ during start-up|PaperTrade did not answer"
+            r"|PaperTrade could not start"
         ),
     ),
     Category(

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ci.faults import while_app_up
+
 FAILED_OUTCOMES = frozenset({"failed", "error"})
 # A request the browser itself gave up on (a navigation replaced the page, a fetch was aborted)
 # says nothing about the server, so it is not counted as a failed request.
@@ -55,11 +57,10 @@ class TrafficFigures:
 def traffic_figures(records: Iterable[Mapping], app_base_urls: Iterable[str] = ()) -> TrafficFigures:
     """p95 and server error rate of the app's HTTP requests, provoked ones left out."""
     app_hosts = {urlsplit(url).netloc for url in app_base_urls if url}
-    counted = [r for r in records if not r.get("provoked") and _is_app_request(r, app_hosts)]
+    # Sent after the harness saw the app process die: that death is reported (and classified) on
+    # its own; counting the refusals would blame the product's error rate for it.
+    counted = [r for r in while_app_up(records) if not r.get("provoked") and _is_app_request(r, app_hosts)]
     counted = [r for r in counted if not _is_client_abort(r.get("failure"))]
-    # Sent after the harness saw the app process die: the failure is the infrastructure's, and is
-    # reported as such; counting it would blame the product's error rate for it.
-    counted = [r for r in counted if not r.get("app_down")]
     figures = TrafficFigures(requests=len(counted))
     if not counted:
         return figures

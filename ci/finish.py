@@ -9,7 +9,18 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ci import allure, allure_verdict, appcoverage, notify, reports, rundata, signoff, trace_viewer
+from ci import (
+    allure,
+    allure_verdict,
+    appcoverage,
+    faults,
+    notify,
+    reports,
+    rundata,
+    secrets,
+    signoff,
+    trace_viewer,
+)
 from ci.errors import GO, NO_GO, InfrastructureError, UsageError
 from ci.profiles import ProfileSet
 from ci.rundata import ALLURE_RESULTS_DIR, COVERAGE_DIR
@@ -30,7 +41,10 @@ def finish(
     """Gates, Allure report, sign-off, history, `latest` and notification for a tested run folder."""
     out = out or sys.stdout
     reports_root = reports_root or root / "reports"
+    # The last line of defence: whatever a test wrote, no known secret stays in the run folder.
+    leaks = secrets.scan_and_redact(run_dir, secrets.known_secrets(notify_url))
     run = rundata.load_run(run_dir)
+    run.meta.secret_leaks += [leak.to_json() for leak in leaks]
     profile = run.profile
     coverage = appcoverage.measure(run_dir / COVERAGE_DIR, root) if run.meta.app_coverage else None
     result = signoff.build(run, load_catalog(root), coverage)
@@ -102,6 +116,9 @@ def finish(
     if shard:
         t = result.tests
         return NO_GO if t["failed"] + t["error"] + t["collection_errors"] else GO
+    killed = faults.app_killed(result.failures)
+    if not result.go and killed:  # the app was stopped from outside: the run says nothing of the app
+        raise InfrastructureError(killed)
     if not result.go and signoff.all_failures_are_infrastructure(result):
         categories = sorted({f["category"] for f in result.failures})
         raise InfrastructureError(

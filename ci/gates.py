@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ci import dbgate, figures
+from ci import dbgate, figures, secrets
 from ci.errors import UsageError
 from ci.figures import FAILED_OUTCOMES
 from harness.yamlfile import ConfigFileError
@@ -223,6 +223,13 @@ def queries_per_request(facts: RunFacts) -> Measure:
     return Measure(facts.database.figure, facts.database.detail)
 
 
+def secret_leaks(facts: RunFacts) -> Measure:
+    count, detail = secrets.gate_figure(
+        [secrets.Leak.from_json(leak) for leak in facts.run.meta.secret_leaks]
+    )
+    return Measure(count, detail)
+
+
 def page_errors(facts: RunFacts) -> Measure:
     if not facts.recorded:
         return Measure(None, "no page-error log recorded")
@@ -254,6 +261,7 @@ GATES: dict[str, GateSpec] = {
             dbgate.GATE_DEFAULT,
             queries_per_request,
         ),
+        GateSpec("secrets", "Known secrets found in the run's output", "", "<=", 0, secret_leaks),
     )
 }
 

@@ -14,8 +14,6 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ci.gates import GATES
-
 ENV_VARIABLE = "TRADECHECK_WEBHOOK_URL"
 MAX_FAILURES_LISTED = 10
 UNAFFECTED = "the run's verdict and exit code are unaffected"
@@ -40,7 +38,7 @@ def message(signoff: dict, report_location: str) -> dict:
     )
     gate_lines = [
         f"{'❌' if g['result'] == 'fail' else '✅'} {g['title']}: {g['display']} "
-        f"({GATES[g['name']].format_threshold(g['threshold'])})"
+        f"({g['comparison']} {g['threshold']:g}{' ' + g['unit'] if g['unit'] else ''})"
         for g in signoff["gates"]
         if g["enforced"]
     ]

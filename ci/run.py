@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci import allure, reports, rundata
+from ci import allure, reports, rundata, secrets
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
 from ci.finish import finish
 from ci.profiles import Profile, ProfileSet
@@ -119,9 +119,24 @@ def run(root: Path, request: RunRequest, out=None) -> int:
         flush=True,
     )
 
+    with secrets.handover():  # the tests hand the secrets they learn to finish(), outside the run folder
+        return _test_and_finish(root, request, run_dir, meta, command, started, reports_root, out)
+
+
+def _test_and_finish(
+    root: Path,
+    request: RunRequest,
+    run_dir: Path,
+    meta: RunMeta,
+    command: list[str],
+    started: float,
+    reports_root: Path,
+    out,
+) -> int:
     try:
         code = run_pytest(command, root, run_dir, out)
     except KeyboardInterrupt:
+        secrets.scan_and_redact(run_dir, secrets.known_secrets(request.notify_url))
         meta.status, meta.finished_at = "interrupted", iso_time()
         rundata.write_meta(run_dir, meta)
         print(

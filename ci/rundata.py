@@ -79,6 +79,7 @@ class RunMeta:
     pytest_command: list[str] = field(default_factory=list)
     pytest_exit_code: int | None = None
     verdict: str | None = None
+    secret_leaks: list[dict] = field(default_factory=list)  # ci.secrets.Leak records, never the values
 
     @classmethod
     def merged(cls, metas: list[RunMeta], directories: list[Path]) -> RunMeta:
@@ -106,6 +107,7 @@ class RunMeta:
                 else None
             ),
             merged_at=iso_time(),
+            secret_leaks=[leak for m in metas for leak in m.secret_leaks],
         )
 
     @property

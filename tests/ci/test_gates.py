@@ -134,13 +134,3 @@ def test_a_pass_after_a_retry_covers_a_flow_except_under_strict():
 
 def test_no_flows_to_cover_is_no_data():
     assert coverage_percent({}, [], strict=False) == (None, [])
-
-
-def test_requests_to_an_app_known_dead_are_not_server_errors():
-    records = [traffic_record("t") for _ in range(9)]
-    records.append(traffic_record("t", status=None, duration_ms=None, failure="ConnectionError"))
-    records += [
-        traffic_record("t", status=None, duration_ms=None, failure="ConnectionError", app_down=True)
-    ] * 5
-    figures = traffic_figures(records, ["http://127.0.0.1:8000"])
-    assert (figures.requests, figures.errors, figures.error_rate) == (10, 1, 10.0)
