@@ -32,6 +32,7 @@ from papertrade.web.security import (
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from papertrade.web.faults import Faults
     from papertrade.web.feed import Feed
     from papertrade.web.ws import Hub
 
@@ -49,6 +50,7 @@ class AppContext:
     feed: Feed
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
+    faults: Faults | None = None  # test mode only (papertrade/web/faults.py)
 
 
 def context(request: Request) -> AppContext:
