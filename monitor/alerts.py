@@ -28,6 +28,7 @@ KIND_OF_STATE = {DOWN: "down", DEGRADED: "degraded", UP: "recovered"}
 EMOJI = {"down": "🔴", "degraded": "🟠", "recovered": "✅", "reminder": "🔴", "burning": "🔥"}
 WEBHOOK_POLICY = notify.Policy(timeout_s=3.0, attempts=2, backoff_s=1.0, deadline_s=8.0)
 TARGET_KEY = "target"
+BURN_KEY = "burn"
 SCREENSHOTS = "no screenshot or trace (API check)"
 
 
@@ -135,7 +136,7 @@ class AlertEngine:
             kind = KIND_OF_STATE[state]
             if kind == "recovered":
                 lasted = format_duration(max(1, round((now - row.since).total_seconds())))
-                alert = Alert(kind, f"{self._where()} is back up after {lasted} {row.state}")
+                alert = Alert(kind, f"{self._where()} is back up ({row.state} since the alert {lasted} ago)")
             elif kind == "down":
                 names = ", ".join(r.check for r in down)
                 alert = Alert(kind, f"{self._where()}: {names}", [_failure_line(r) for r in down])
@@ -156,39 +157,37 @@ class AlertEngine:
         return alert
 
     def _burn(self, now: datetime) -> list[Alert]:
-        alerts = []
+        """One `burning` message for the rules that started to hold this cycle (several rules
+        usually start together: one message, not three)."""
         slo = self.config.slo_target
+        lines = []
         for rule in self.rules.burn_rules:
             key = f"burn:{rule.name}"
-            long_counts = sum(
-                self.store.counts(now - timedelta(seconds=rule.long_s), location=self.location).values(),
-                start=Counts(),
-            )
-            short_counts = sum(
-                self.store.counts(now - timedelta(seconds=rule.short_s), location=self.location).values(),
-                start=Counts(),
-            )
+            long_counts = self._total(now, rule.long_s)
+            short_counts = self._total(now, rule.short_s)
             state = "burning" if burning(long_counts, short_counts, slo, rule.factor) else "ok"
             row = self.store.state(self.location, key) or StateRow("ok", now)
-            alert = None
-            if state != row.state:
-                if state == "burning":
-                    share = rule.factor * rule.long_s / (30 * 86400) * 100
-                    long_window, short_window = format_duration(rule.long_s), format_duration(rule.short_s)
-                    alert = Alert(
-                        "burning",
-                        f"{self._where()}: error budget burning ({rule.name} rule)",
-                        [
-                            f"burn rate {burn_rate(long_counts, slo):.1f} over {long_window} "
-                            f"and {burn_rate(short_counts, slo):.1f} over {short_window} "
-                            f"(alert at {rule.factor:g}: {share:.0f} % of a 30-day budget in "
-                            f"{long_window}); SLO {slo:g} %"
-                        ],
-                    )
-                    alerts.append(alert)
-                row = StateRow(state, now, row.last_sent, row.pending)
-            self._deliver(key, row, alert, now)
-        return alerts
+            if state == row.state:
+                continue
+            if state == "burning":
+                share = rule.factor * rule.long_s / (30 * 86400) * 100
+                long_window, short_window = format_duration(rule.long_s), format_duration(rule.short_s)
+                lines.append(
+                    f"• {rule.name}: burn rate {burn_rate(long_counts, slo):.1f} over {long_window} "
+                    f"and {burn_rate(short_counts, slo):.1f} over {short_window} (alert at {rule.factor:g}, "
+                    f"which spends {share:.0f} % of a 30-day budget in {long_window})"
+                )
+            self.store.save_state(self.location, key, StateRow(state, now))
+        row = self.store.state(self.location, BURN_KEY) or StateRow("ok", now)
+        alert = None
+        if lines:
+            alert = Alert("burning", f"{self._where()}: error budget burning (SLO {slo:g} %)", lines)
+        self._deliver(BURN_KEY, row, alert, now)
+        return [alert] if alert else []
+
+    def _total(self, now: datetime, window_s: float) -> Counts:
+        since = now - timedelta(seconds=window_s)
+        return sum(self.store.counts(since, location=self.location).values(), start=Counts())
 
     def _deliver(self, key: str, row: StateRow, alert: Alert | None, now: datetime) -> None:
         payload = alert.payload() if alert else row.pending

@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,36 +157,38 @@ def _loop(
     deadline = None if limits.duration_s is None else started + limits.duration_s
     next_due = {check.name: started for check in config.checks}
     cycles = 0
-    while True:
-        now = time.monotonic()
-        for check in config.checks:
-            if next_due[check.name] > now or stop.is_set():
-                continue
-            try:
-                result = runner.run(check)
-            except Interrupted:
-                break
-            next_due[check.name] = max(next_due[check.name] + check.interval_s, time.monotonic())
-            try:
-                store.add(result)
-            except SQLAlchemyError as exc:
-                log(f"monitor: store unavailable, result of {check.name} lost: {_reason(exc)}")
-                continue
-            log(describe(result))
-        _after_cycle(config, target, store, status_dir, engine, log)
-        cycles += 1
-        if stop.is_set():
-            log("monitor: interrupted; status page written")
-            return INTERRUPTED
-        if limits.once or (limits.cycles is not None and cycles >= limits.cycles):
-            return 0
-        wake = min(next_due.values())
-        if deadline is not None and wake >= deadline:
-            return 0
-        if stop.wait(max(0.0, wake - time.monotonic())):
-            # signalled while idle: nothing in flight, the page of the last cycle is current
-            log("monitor: interrupted; status page written")
-            return INTERRUPTED
+    with ThreadPoolExecutor(max_workers=len(config.checks), thread_name_prefix="check") as pool:
+        while True:
+            now = time.monotonic()
+            due = [c for c in config.checks if next_due[c.name] <= now]
+            for check in due:  # the next run is due one interval after this one was
+                next_due[check.name] = max(next_due[check.name] + check.interval_s, now)
+            # concurrently: a check that waits to retry must not delay the others' schedule
+            for check, future in [(c, pool.submit(runner.run, c)) for c in due]:
+                try:
+                    result = future.result()
+                except Interrupted:
+                    continue
+                try:
+                    store.add(result)
+                except SQLAlchemyError as exc:
+                    log(f"monitor: store unavailable, result of {check.name} lost: {_reason(exc)}")
+                    continue
+                log(describe(result))
+            _after_cycle(config, target, store, status_dir, engine, log)
+            cycles += 1
+            if stop.is_set():
+                log("monitor: interrupted; status page written")
+                return INTERRUPTED
+            if limits.once or (limits.cycles is not None and cycles >= limits.cycles):
+                return 0
+            wake = min(next_due.values())
+            if deadline is not None and wake >= deadline:
+                return 0
+            if stop.wait(max(0.0, wake - time.monotonic()) + 0.001):
+                # signalled while idle: nothing in flight, the page of the last cycle is current
+                log("monitor: interrupted; status page written")
+                return INTERRUPTED
 
 
 def describe(result: Result) -> str:
