@@ -103,10 +103,13 @@ def _first_line(exc: BaseException) -> str:
 
 def _body_hint(response: requests.Response) -> str:
     try:
-        error = response.json().get("error", {})
-        return f"{error.get('code')}: {error.get('message')}"[:300]
-    except (ValueError, AttributeError):
+        body = response.json()
+    except ValueError:
         return response.text[:120].replace("\n", " ") or "(empty)"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return f"{error.get('code')}: {error.get('message')}"[:300]
+    return json.dumps(body)[:300]
 
 
 def check_health(probe: Probe) -> None:

@@ -5,6 +5,7 @@ the status page; bounded by --once, --cycles or --duration, and stopped cleanly 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
 from harness.embedded_app import AppStartError, EmbeddedApp
-from harness.environments import ConfigError, Target, resolve_settings
+from harness.environments import ENV_VARIABLE, ConfigError, Target, resolve_settings
 from monitor.alerts import AlertEngine
 from monitor.checks import NEEDS_CREDENTIALS, CheckFailed, Credentials, Interrupted, Runner
 from monitor.config import MonitorConfig
@@ -98,10 +99,12 @@ def target_url(target: Target, base_url: str | None, log: Callable[[str], None])
 
 
 def resolve_target(
-    env: str | None, base_url: str | None, environments: Path | None
+    env: str | None, default_env: str, base_url: str | None, environments: Path | None
 ) -> tuple[Target, str | None]:
+    """--env, then TRADECHECK_ENV, then the monitor config's target; ${VARIABLES} from the environment."""
     try:
-        settings = resolve_settings(cli_env=env, cli_base_url=base_url, path=environments, environ={})
+        chosen = env or os.environ.get(ENV_VARIABLE) or default_env
+        settings = resolve_settings(cli_env=chosen, cli_base_url=base_url, path=environments)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     return settings.target, settings.base_url.value
@@ -121,7 +124,7 @@ def run_monitor(
     stop: threading.Event | None = None,
 ) -> int:
     stop = stop or threading.Event()
-    target, resolved_url = resolve_target(env or config.target, base_url, environments)
+    target, resolved_url = resolve_target(env, config.target, base_url, environments)
     signs_in = any(c.kind in NEEDS_CREDENTIALS for c in config.checks)
     has_account = (target.username and target.password) or target.capabilities.get("test_api", False)
     if signs_in and not has_account:

@@ -149,7 +149,16 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, result: Result) -> None:
-        row = {
+        self.add_many([result])
+
+    def add_many(self, many: Iterable[Result]) -> None:
+        rows = [self._row(result) for result in many]
+        with self.engine.begin() as connection:
+            connection.execute(results.insert(), rows)
+
+    @staticmethod
+    def _row(result: Result) -> dict[str, Any]:
+        return {
             "check_name": result.check,
             "location": result.location,
             "target": result.target,
@@ -162,8 +171,6 @@ class Store:
             "error": (result.error or None) and result.error[:2000],
             "request_id": result.request_id,
         }
-        with self.engine.begin() as connection:
-            connection.execute(results.insert(), row)
 
     def recent(self, check: str, location: str, limit: int) -> list[Result]:
         """The newest `limit` results of a check at a location, oldest first."""
