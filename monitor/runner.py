@@ -48,10 +48,15 @@ class LazyCredentials:
         self.target = target
         self.base_url = base_url
         self.value: Credentials | None = None
+        self.lock = threading.Lock()
         if target.username and target.password:
             self.value = Credentials(target.username, target.password)
 
     def get(self) -> Credentials:
+        with self.lock:  # checks run concurrently: one account, not one each
+            return self._get()
+
+    def _get(self) -> Credentials:
         if self.value is None:
             try:
                 response = requests.post(
@@ -90,7 +95,12 @@ def target_url(target: Target, base_url: str | None, log: Callable[[str], None])
         try:
             url = app.start()
         except AppStartError as exc:
-            raise InfrastructureError(str(exc).splitlines()[0]) from None
+            lines = str(exc).splitlines()
+            last = lines[-1].strip() if len(lines) > 1 else ""
+            # one line: the workdir (and its log) is removed on the way out, so quote its last line
+            raise InfrastructureError(
+                lines[0].split("; log ")[0] + (f"; its log ends: {last}" if last else "")
+            ) from None
         log(f"monitor: started the embedded PaperTrade at {url} in {app.startup_seconds:.1f} s")
         try:
             yield url
@@ -154,6 +164,11 @@ def _loop(
     stop: threading.Event,
 ) -> int:
     credentials = LazyCredentials(target, url)
+    if any(c.kind in NEEDS_CREDENTIALS for c in config.checks):
+        # made before the first check so that creating the account (slow on purpose: password
+        # hashing) does not count against a check's timeout; a failure here is retried by the checks
+        with contextlib.suppress(CheckFailed):
+            credentials.get()
     runner = Runner(url, config.location, target.name, credentials.get, stop)
     engine = AlertEngine(store, config, target.name, webhook_url, log=log)
     started = time.monotonic()
