@@ -91,3 +91,17 @@ def test_a_bad_store_url_is_a_usage_error():
 
     with pytest.raises(UsageError, match=r"^--store: not a SQLAlchemy database URL: 'nope'$"):
         Store("nope")
+
+
+def test_uptime_gate_figure_fails_its_threshold(two_locations):
+    from monitor.signoff import GATE_DEFAULT, uptime_figure
+
+    figure, detail = uptime_figure(two_locations, T0 + seconds(300))
+    assert (figure, figure >= GATE_DEFAULT) == (90.0, False)
+    assert (
+        detail == "20 results over 30d at eu-west, us-east; least available: health 90.000 %; 0 incident(s)"
+    )
+    assert uptime_figure(two_locations, T0 + seconds(86400 * 31)) == (
+        None,
+        "no monitor results in the last 30d",
+    )
