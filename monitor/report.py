@@ -14,19 +14,30 @@ OVERALL = "all checks"
 
 
 def slo_table(
-    store: Store, windows: tuple[float, ...], slo: float, now: datetime, *, location: str | None = None
+    store: Store,
+    windows: tuple[float, ...],
+    slo: float,
+    now: datetime,
+    *,
+    location: str | None = None,
+    latency_up_to: float | None = None,
 ) -> dict[str, list[SloFigures]]:
-    """check name (and OVERALL) → figures per window, in the order of `windows`."""
+    """check name (and OVERALL) → figures per window, in the order of `windows`. Percentiles need
+    the database to sort the window's latencies; `latency_up_to` (seconds) leaves them out of
+    longer windows, which keeps the status page cheap on a store of months."""
     table: dict[str, list[SloFigures]] = {}
     for window in windows:
         since = now - timedelta(seconds=window)
         per_check = store.counts(since, location=location)
+        latency = latency_up_to is None or window <= latency_up_to
         for name in sorted(per_check):
             table.setdefault(name, []).append(
-                _figures(store, since, per_check[name], slo, window, location, name)
+                _figures(store, since, per_check[name], slo, window, location, name, latency)
             )
         overall = sum(per_check.values(), start=Counts())
-        table.setdefault(OVERALL, []).append(_figures(store, since, overall, slo, window, location, None))
+        table.setdefault(OVERALL, []).append(
+            _figures(store, since, overall, slo, window, location, None, latency)
+        )
     # a check without results in a short window still gets a row per window
     for name, rows in table.items():
         if len(rows) < len(windows):
@@ -49,7 +60,10 @@ def _figures(
     window: float,
     location: str | None,
     check: str | None,
+    latency: bool = True,
 ) -> SloFigures:
+    if not latency:
+        return figures(counts, slo, window, None, None)
     p50 = store.percentile(since, 50, location=location, check=check)
     p95 = store.percentile(since, 95, location=location, check=check)
     return figures(counts, slo, window, p50, p95)

@@ -22,6 +22,7 @@ from monitor.store import DEGRADED, DOWN, UP, Store, days_back
 
 UPTIME_DAYS = 90
 SPARKLINE_POINTS = 60
+LATENCY_WINDOW_LIMIT_S = 86400  # p50/p95 on the page for windows up to 24 h (`report` has any window)
 FILES = ("status.html", "status.json", "metrics.prom")
 
 
@@ -59,7 +60,7 @@ def snapshot(store: Store, config: MonitorConfig, target: str, now: datetime) ->
     horizon = now - timedelta(days=UPTIME_DAYS)
     names = list(dict.fromkeys([c.name for c in config.checks] + store.checks(horizon)))
     locations = store.locations(horizon) or [config.location]
-    table = slo_table(store, config.windows, config.slo_target, now)
+    table = slo_table(store, config.windows, config.slo_target, now, latency_up_to=LATENCY_WINDOW_LIMIT_S)
     windows = as_json(table)
     days = days_back(now, UPTIME_DAYS)
     daily = store.daily(days[0])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -56,6 +57,7 @@ results = Table(
     Column("step", String(128)),
     Column("error", Text),
     Column("request_id", String(128)),
+    Index("ix_monitor_results_check_time", "check_name", "started_at"),
 )
 incidents = Table(
     "monitor_incidents",
