@@ -68,6 +68,8 @@ def test_json_has_the_state_the_incident_and_the_slo(page_data):
         True,
     )
     assert page_data["overall"][0]["availability"] == 92.5
+    latencies = [(w["window"], w["p50_ms"], w["p95_ms"]) for w in health["windows"]]
+    assert latencies == [("1h", 21.0, 29.0), ("24h", 21.0, 29.0), ("7d", None, None), ("30d", None, None)]
     assert len(health["uptime_days"]) == 90
     assert health["uptime_days"][-1] == {"day": "2026-11-30", "availability": 85.0, "results": 20}
     assert health["uptime_days"][0] == {"day": "2026-09-02", "availability": None, "results": 0}
