@@ -52,6 +52,7 @@ from ci.profiles import (
 from ci.pytest_process import subprocess_env
 from ci.run import RunRequest, run
 from ci.target import installed_browsers
+from monitor import cli as monitor_cli
 
 PROFILES_FILE = Path("config") / "profiles.yaml"
 ROOT_VARIABLE = "TRADECHECK_ROOT"
@@ -118,6 +119,7 @@ def build_parser() -> Parser:
     test.set_defaults(extra=[])
     command("profiles", "list the profiles of config/profiles.yaml: what each runs and its gates")
     command("gates", "list the gates: what each measures, its default and the profiles it decides")
+    monitor_cli.add_parser(commands)
     opener = command("open", "open the latest run's Allure report")
     diff = command("diff", "the tests and gates that changed between two run folders")
     diff.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")
@@ -244,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "monitor":
+        return monitor_cli.run(args)
     if args.command == "test":
         return run_project_tests(find_root_or_cwd(), args.extra)
     root = find_root()

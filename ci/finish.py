@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ci import (
     allure_verdict,
     appcoverage,
     faults,
+    gates,
     notify,
     reports,
     rundata,
@@ -26,6 +28,8 @@ from ci.profiles import ProfileSet
 from ci.rundata import ALLURE_RESULTS_DIR, COVERAGE_DIR
 from ci.signoff import SignOff
 from harness.catalog import CatalogError, load_flow_catalog
+from monitor import signoff as monitor_signoff
+from monitor.store import Store
 
 TRACE_VIEWER_URL_VARIABLE = "TRADECHECK_TRACE_VIEWER_URL"  # where the run folder is served (trace links)
 
@@ -47,7 +51,7 @@ def finish(
     run.meta.secret_leaks += [leak.to_json() for leak in leaks]
     profile = run.profile
     coverage = appcoverage.measure(run_dir / COVERAGE_DIR, root) if run.meta.app_coverage else None
-    result = signoff.build(run, load_catalog(root), coverage)
+    result = signoff.build(run, load_catalog(root), coverage, monitored_uptime())
 
     shard = run.meta.shard  # a shard of a matrix: only the merge judges flows and gates
     results_dir = run_dir / ALLURE_RESULTS_DIR
@@ -125,6 +129,18 @@ def finish(
             f"no test passed and every failure is infrastructure ({'; '.join(categories)})"
         )
     return GO if result.go else NO_GO
+
+
+def monitored_uptime() -> tuple[float | None, str] | None:
+    """Availability over 30 days from the monitor's store named by TRADECHECK_MONITOR_STORE."""
+    url = os.environ.get(gates.UPTIME_STORE_VARIABLE)
+    if not url:
+        return None
+    store = Store(url)
+    try:
+        return monitor_signoff.uptime_figure(store, datetime.now(UTC))
+    finally:
+        store.close()
 
 
 def load_catalog(root: Path) -> dict[str, dict] | None:

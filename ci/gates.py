@@ -16,11 +16,13 @@ from ci import dbgate, figures, secrets
 from ci.errors import UsageError
 from ci.figures import FAILED_OUTCOMES
 from harness.yamlfile import ConfigFileError
+from monitor import signoff as monitor_signoff
 
 if TYPE_CHECKING:
     from ci.appcoverage import AppCoverage
     from ci.rundata import RunData
 
+UPTIME_STORE_VARIABLE = "TRADECHECK_MONITOR_STORE"  # the monitor's result store, for the uptime gate
 MAX_NAMED = 12  # flows, tests or requests named in one gate's detail
 
 
@@ -39,9 +41,16 @@ class RunFacts:
     recorded: bool  # the harness recorded traffic (else p95, error rate and page errors are unknown)
     database: dbgate.GateFigure  # the worst request's statements over its route's budget
     database_table: list[dbgate.RouteLoad]  # per route: requests, statements and database time
+    uptime: tuple[float | None, str] | None = None  # from the monitor's store, when one is given
 
     @classmethod
-    def of(cls, run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: AppCoverage | None):
+    def of(
+        cls,
+        run: RunData,
+        catalog: Mapping[str, Mapping] | None,
+        app_coverage: AppCoverage | None,
+        uptime: tuple[float | None, str] | None = None,
+    ):
         tests = run.tests
         try:
             database, database_table = dbgate.gate_and_table(run.traffic)
@@ -59,6 +68,7 @@ class RunFacts:
             recorded=bool(run.traffic or run.targets),
             database=database,
             database_table=database_table,
+            uptime=uptime,
         )
 
 
@@ -230,6 +240,12 @@ def secret_leaks(facts: RunFacts) -> Measure:
     return Measure(count, detail)
 
 
+def uptime(facts: RunFacts) -> Measure:
+    if facts.uptime is None:
+        return Measure(None, f"no monitor store given ({UPTIME_STORE_VARIABLE})", applicable=False)
+    return Measure(*facts.uptime)
+
+
 def page_errors(facts: RunFacts) -> Measure:
     if not facts.recorded:
         return Measure(None, "no page-error log recorded")
@@ -262,6 +278,14 @@ GATES: dict[str, GateSpec] = {
             queries_per_request,
         ),
         GateSpec("secrets", "Known secrets found in the run's output", "", "<=", 0, secret_leaks),
+        GateSpec(
+            monitor_signoff.GATE_NAME,
+            monitor_signoff.GATE_TITLE,
+            monitor_signoff.GATE_UNIT,
+            monitor_signoff.GATE_COMPARISON,
+            monitor_signoff.GATE_DEFAULT,
+            uptime,
+        ),
     )
 }
 

@@ -58,11 +58,17 @@ class SignOff:
         return data
 
 
-def build(run: RunData, catalog: Mapping[str, Mapping] | None, app_coverage: AppCoverage | None) -> SignOff:
+def build(
+    run: RunData,
+    catalog: Mapping[str, Mapping] | None,
+    app_coverage: AppCoverage | None,
+    uptime: tuple[float | None, str] | None = None,
+) -> SignOff:
     """catalog: {flow id: {"title", "critical", ...}} or None when there is none.
-    app_coverage: None when code coverage does not apply to this target."""
+    app_coverage: None when code coverage does not apply to this target.
+    uptime: the monitor's (availability, detail) when a store was given."""
     profile = run.profile
-    facts = gates.RunFacts.of(run, catalog, app_coverage)
+    facts = gates.RunFacts.of(run, catalog, app_coverage, uptime)
     results = gates.evaluate(facts, profile.gates)
     reasons = [gate.reason() for gate in results if gate.failed]
     tests = run.tests

@@ -23,6 +23,7 @@ from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
 from papertrade.web import api, assets, openapi, ops, pages, testmode, ws
+from papertrade.web.faults import FaultMiddleware, Faults
 from papertrade.web.feed import Feed
 from papertrade.web.http import AppContext, domain_error_response, error_response
 from papertrade.web.middleware import RequestContextMiddleware
@@ -157,11 +158,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(api.router)
     if settings.test_mode:
+        ctx.faults = Faults(settings.seed)
         app.include_router(testmode.router)
     app.include_router(ws.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    if ctx.faults is not None:  # inside the request context: injected answers are logged and counted
+        app.add_middleware(FaultMiddleware, faults=ctx.faults)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=ctx.metrics,

@@ -19,6 +19,7 @@ from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
 from papertrade.web.dbcall import db_call
+from papertrade.web.faults import Faults
 from papertrade.web.feed import Feed
 from papertrade.web.security import (
     CSRF_HEADER,
@@ -44,6 +45,7 @@ class AppContext:
     feed: Feed
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
+    faults: Faults | None = None  # test mode only (papertrade/web/faults.py)
 
 
 def context(request: Request) -> AppContext:

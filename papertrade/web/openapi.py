@@ -236,6 +236,36 @@ class ResetDone(Shape):
     reset: Literal[True]
 
 
+class RouteFaultRequest(Shape):
+    path: str = Field(description="A path prefix outside /api/test/, e.g. /api/quotes.")
+    status: int | None = Field(None, ge=200, le=599, description="The status to answer instead.")
+    latency_ms: int | None = Field(None, ge=0, le=60000, description="Delay before answering.")
+    probability: float | None = Field(None, ge=0, le=1, description="Share of requests hit (default 1).")
+    duration_s: float | None = Field(
+        None, gt=0, description="How long the fault lasts (default: until lifted)."
+    )
+
+
+class SwitchFault(Shape):
+    down: bool
+    duration_s: float | None = Field(None, gt=0, description="How long (default: until lifted).")
+
+
+class ActiveRouteFault(Shape):
+    id: int
+    path: str
+    status: int | None
+    latency_ms: int
+    probability: float
+    remaining_s: float | None
+
+
+class FaultState(Shape):
+    routes: list[ActiveRouteFault]
+    database_down: bool
+    stream_down: bool
+
+
 SESSION = "session"  # the security scheme: the pt_session cookie
 AUTH_ERRORS = {401: "Not signed in (`not_authenticated`)."}
 WRITE_ERRORS = {**AUTH_ERRORS, 403: "Missing or wrong X-CSRF-Token (`csrf_failed`)."}
@@ -330,6 +360,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("post", "/api/test/ws/drop"): (DropRequest, {200: Dropped}, TEST_ERRORS, False),
     ("post", "/api/test/clock"): (ClockRequest, {200: ClockState}, TEST_ERRORS, False),
     ("post", "/api/test/reset"): (None, {200: ResetDone}, {}, False),
+    ("post", "/api/test/faults"): (RouteFaultRequest, {201: FaultState}, TEST_ERRORS, False),
+    ("get", "/api/test/faults"): (None, {200: FaultState}, {}, False),
+    ("delete", "/api/test/faults"): (None, {200: FaultState}, {}, False),
+    ("post", "/api/test/faults/database"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
+    ("post", "/api/test/faults/stream"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
 }
 
 

@@ -13,6 +13,7 @@ from papertrade import __version__
 from papertrade.clock import iso
 from papertrade.db import safe_url
 from papertrade.web.dbcall import db_call
+from papertrade.web.faults import DATABASE_DOWN_REASON
 from papertrade.web.http import AppContext, context
 
 router = APIRouter()
@@ -20,6 +21,8 @@ router = APIRouter()
 
 def database_problem(ctx: AppContext) -> str | None:
     """None when the database answers, else a short reason (never the password)."""
+    if ctx.faults is not None and ctx.faults.database_down():
+        return DATABASE_DOWN_REASON
     try:
         ctx.db.ping()
     except Exception as exc:

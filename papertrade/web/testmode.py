@@ -15,6 +15,7 @@ from papertrade.domain.errors import ValidationFailed
 from papertrade.domain.market import normalize_symbol
 from papertrade.domain.money import MoneyError, parse_cents
 from papertrade.web.dbcall import db_call
+from papertrade.web.faults import CONTROL_PREFIX, Faults
 from papertrade.web.http import context, json_object
 
 router = APIRouter(prefix="/api/test")
@@ -153,4 +154,93 @@ async def reset(request: Request) -> dict[str, Any]:
     await db_call(ctx.db, ctx.service.reset)
     ctx.sessions.forget_all()
     ctx.hub.drop(username=None, code=1012)
+    _faults(request).clear()
     return {"reset": True}
+
+
+MAX_LATENCY_MS = 60_000
+
+
+def _faults(request: Request) -> Faults:
+    faults = context(request).faults
+    assert faults is not None, "test mode installs the faults"
+    return faults
+
+
+def _number(payload: dict[str, Any], key: str, *, minimum: float, maximum: float) -> float | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not minimum <= value <= maximum:
+        raise ValidationFailed(f"{key} must be a number from {minimum:g} to {maximum:g}.", field=key)
+    return value
+
+
+def _duration(payload: dict[str, Any]) -> float | None:
+    duration = _number(payload, "duration_s", minimum=0.001, maximum=86_400)
+    return None if duration is None else float(duration)
+
+
+def _switch(payload: dict[str, Any]) -> bool:
+    down = payload.get("down")
+    if not isinstance(down, bool):
+        raise ValidationFailed("down must be true or false.", field="down")
+    return down
+
+
+@router.post("/faults", status_code=201)
+async def add_fault(request: Request) -> JSONResponse:
+    payload = await json_object(request)
+    path = payload.get("path")
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith(CONTROL_PREFIX):
+        raise ValidationFailed(
+            f"path must be a path prefix starting with / and outside {CONTROL_PREFIX}.", field="path"
+        )
+    status = payload.get("status")
+    if status is not None and (
+        isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599
+    ):
+        raise ValidationFailed("status must be an HTTP status from 200 to 599.", field="status")
+    latency = _number(payload, "latency_ms", minimum=0, maximum=MAX_LATENCY_MS)
+    if status is None and not latency:
+        raise ValidationFailed("give a status, a latency_ms or both.", field="status")
+    probability = _number(payload, "probability", minimum=0, maximum=1)
+    _faults(request).add_route(
+        path,
+        status=status,
+        latency_ms=int(latency or 0),
+        probability=1.0 if probability is None else float(probability),
+        duration_s=_duration(payload),
+    )
+    return JSONResponse(_faults(request).describe(), status_code=201)
+
+
+@router.get("/faults")
+async def list_faults(request: Request) -> dict[str, Any]:
+    return _faults(request).describe()
+
+
+@router.delete("/faults")
+async def clear_faults(request: Request) -> dict[str, Any]:
+    faults = _faults(request)
+    faults.clear()
+    return faults.describe()
+
+
+@router.post("/faults/database")
+async def database_fault(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    faults = _faults(request)
+    faults.set_database_down(_switch(payload), _duration(payload))
+    return faults.describe()
+
+
+@router.post("/faults/stream")
+async def stream_fault(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    down = _switch(payload)
+    faults = _faults(request)
+    faults.set_stream_down(down, _duration(payload))
+    if down:  # the open sockets go too, as when the stream's server goes away
+        context(request).hub.drop(username=None, code=1012)
+    return faults.describe()

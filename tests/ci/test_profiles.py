@@ -30,7 +30,7 @@ def test_the_four_profiles_say_what_the_issue_asks(profiles):
     assert (nightly.history, nightly.notify, nightly.retries) == (True, True, 1)
     assert nightly.gates == regression.gates  # extends merges gates
     assert release.strict
-    assert release.gates == {**regression.gates, "flaky": 0}
+    assert release.gates == {**regression.gates, "flaky": 0, "uptime": 99.9}
     assert profiles.history_limit >= 1
     assert profiles.keep_runs >= 1
 

@@ -1,0 +1,1 @@
+"""Synthetic monitoring of a TradeCheck target: checks, result store, SLOs, alerts, status page."""
