@@ -10,6 +10,8 @@ pytest_plugins = [
     "fixtures.auth",
     "fixtures.screens",
     "fixtures.flows",
+    "fixtures.accessibility",
+    "fixtures.webvitals",
     # The self-tests in tests/harness run pytest in pytest; pytest_plugins is only honoured here.
     "pytester",
 ]
