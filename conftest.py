@@ -12,6 +12,7 @@ pytest_plugins = [
     "fixtures.flows",
     "fixtures.accessibility",
     "fixtures.webvitals",
+    "fixtures.assets",
     # The self-tests in tests/harness run pytest in pytest; pytest_plugins is only honoured here.
     "pytester",
 ]

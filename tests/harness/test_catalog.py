@@ -23,6 +23,7 @@ def test_shipped_catalog_loads_with_one_flow_per_id():
         "API",
         "MON",
         "A11Y",
+        "WEB",
     }
 
 
