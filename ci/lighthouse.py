@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ci.errors import InfrastructureError, TradecheckError, UsageError
 from harness.api_client import PaperTradeApi
+from harness.axe import AxeUnavailable, axe_script
 from harness.embedded_app import AppStartError, EmbeddedApp
 from harness.local_browsers import BrowserUnavailable, chromium_flags, has_managed_browser, system_executable
 from harness.webquality import WebQualityConfig, WebQualityConfigError, load_web_quality
@@ -169,6 +170,17 @@ def lighthouse_command(root: Path) -> Path:
     if shutil.which("node") is None:
         raise InfrastructureError("node is not installed; Lighthouse needs Node 20+ (apt-get install nodejs)")
     return binary
+
+
+def preflight(root: Path, *, lighthouse: bool) -> None:
+    """Before a run: axe-core (the accessibility scenarios) and, when the profile audits,
+    Lighthouse must be installed; InfrastructureError (exit 3) naming what to install."""
+    try:
+        axe_script(root / "ci" / "node_modules" / "axe-core" / "axe.min.js")
+    except AxeUnavailable as exc:
+        raise InfrastructureError(str(exc)) from None
+    if lighthouse:
+        lighthouse_command(root)
 
 
 def chrome_path() -> str:

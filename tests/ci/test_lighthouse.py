@@ -15,6 +15,7 @@ from ci.lighthouse import (
     main,
     median_index,
     performance_gate,
+    preflight,
     render_markdown,
     summarize,
     write_allure_results,
@@ -159,3 +160,16 @@ def test_missing_lighthouse_exits_3(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("ci.lighthouse.lighthouse_command", lambda root: lighthouse_command(tmp_path))
     assert main(["--out", str(tmp_path / "out")]) == INFRASTRUCTURE
     assert "lighthouse is not installed" in capsys.readouterr().err
+
+
+def test_preflight_names_axe_then_lighthouse(tmp_path):
+    with pytest.raises(
+        InfrastructureError, match=r"axe-core is not installed .*install it with: npm ci --prefix ci"
+    ):
+        preflight(tmp_path, lighthouse=False)
+    axe = tmp_path / "ci" / "node_modules" / "axe-core" / "axe.min.js"
+    axe.parent.mkdir(parents=True)
+    axe.write_text("window.axe = {};")
+    preflight(tmp_path, lighthouse=False)
+    with pytest.raises(InfrastructureError, match=r"lighthouse is not installed"):
+        preflight(tmp_path, lighthouse=True)
