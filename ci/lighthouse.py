@@ -158,6 +158,25 @@ def render_markdown(result: LighthouseResult) -> str:
     return "\n".join(lines)
 
 
+def load_result(summary: Path) -> LighthouseResult | None:
+    """A run's lighthouse/summary.json read back (for the sign-off and a merge), None if absent."""
+    if not summary.is_file():
+        return None
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    audits = [
+        PageAudit(
+            page["page"],
+            page["preset"],
+            page["url"],
+            [RunSummary(run["scores"], run["metrics"], run["final_url"]) for run in page["runs"]],
+            page["kept"],
+            page["report_html"],
+        )
+        for page in data["pages"]
+    ]
+    return LighthouseResult(audits, data["wall_seconds"])
+
+
 # ---- running it ---------------------------------------------------------------------------------
 
 
