@@ -67,7 +67,8 @@ def _worst(rows: list[ScreenVitals], metric: str, unit: str) -> tuple[float | No
     )
     if unmeasured:
         detail += f"; not measured by {', '.join(unmeasured)}"
-    return worst.p75[metric], detail
+    # A figure as the sign-off shows it: whole milliseconds, CLS to 4 decimals.
+    return round(worst.p75[metric], 0 if unit == "ms" else 4), detail
 
 
 def lcp_p75_gate(records: Iterable[Mapping]) -> tuple[float | None, str]:
