@@ -13,6 +13,9 @@ pytest_plugins = [
     "fixtures.flows",
     "fixtures.report_fixtures",
     "fixtures.expect_steps",
+    "fixtures.accessibility",
+    "fixtures.webvitals",
+    "fixtures.assets",
     # The self-tests in tests/harness run pytest in pytest; pytest_plugins is only honoured here.
     "pytester",
 ]

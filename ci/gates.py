@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ci import dbgate, figures, secrets
+from ci import dbgate, figures, secrets, webquality
 from ci.errors import UsageError
 from ci.figures import FAILED_OUTCOMES
 from harness.yamlfile import ConfigFileError
@@ -41,6 +41,7 @@ class RunFacts:
     recorded: bool  # the harness recorded traffic (else p95, error rate and page errors are unknown)
     database: dbgate.GateFigure  # the worst request's statements over its route's budget
     database_table: list[dbgate.RouteLoad]  # per route: requests, statements and database time
+    web: dict[str, tuple[float | None, str]]  # Lighthouse, Web Vitals and asset figures (ci.webquality)
     uptime: tuple[float | None, str] | None = None  # from the monitor's store, when one is given
 
     @classmethod
@@ -68,6 +69,7 @@ class RunFacts:
             recorded=bool(run.traffic or run.targets),
             database=database,
             database_table=database_table,
+            web=webquality.web_quality_figures(run.directory),
             uptime=uptime,
         )
 
@@ -246,6 +248,18 @@ def uptime(facts: RunFacts) -> Measure:
     return Measure(*facts.uptime)
 
 
+def web_quality(name: str) -> Callable[[RunFacts], Measure]:
+    """The measure of one web-quality gate; its figure comes from ci.webquality. A Lighthouse gate
+    is n/a where the profile does not audit (Lighthouse did not run)."""
+
+    def measure(facts: RunFacts) -> Measure:
+        figure, detail = facts.web[name]
+        return Measure(figure, detail, applicable=figure is not None or not name.startswith("lighthouse"))
+
+    measure.__name__ = name
+    return measure
+
+
 def page_errors(facts: RunFacts) -> Measure:
     if not facts.recorded:
         return Measure(None, "no page-error log recorded")
@@ -285,6 +299,10 @@ GATES: dict[str, GateSpec] = {
             monitor_signoff.GATE_COMPARISON,
             monitor_signoff.GATE_DEFAULT,
             uptime,
+        ),
+        *(
+            GateSpec(name, title, unit, comparison, default, web_quality(name))
+            for name, (title, unit, comparison, default) in webquality.GATE_SPECS.items()
         ),
     )
 }

@@ -25,8 +25,10 @@ from ci.rundata import (
     RESULTS_DIR,
     TEST_OUTPUT_DIR,
 )
+from ci.webquality import LIGHTHOUSE_SUMMARY
 
-ARTIFACT_KINDS = ("traffic-", "page-errors-", "target-")
+LIGHTHOUSE_DIR = LIGHTHOUSE_SUMMARY.parent
+ARTIFACT_KINDS = ("traffic-", "page-errors-", "target-", "vitals-", "accessibility-", "assets-")
 # Written again for the merged run from the merged data
 REGENERATED = {"environment.properties", "executor.json"}
 
@@ -75,6 +77,8 @@ def merge(
             out_dir / ALLURE_RESULTS_DIR,
             lambda name: None if name in REGENERATED else name,
         )
+        if (source / LIGHTHOUSE_DIR).is_dir():  # audited once, by the one job that ran Lighthouse
+            shutil.copytree(source / LIGHTHOUSE_DIR, out_dir / LIGHTHOUSE_DIR, dirs_exist_ok=True)
         if (source / TEST_OUTPUT_DIR).is_dir():
             shutil.copytree(source / TEST_OUTPUT_DIR, out_dir / TEST_OUTPUT_DIR / tag, dirs_exist_ok=True)
     if junit_suites:

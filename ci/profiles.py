@@ -31,6 +31,7 @@ PROFILE_KEYS = {
     "history",
     "notify",
     "strict",
+    "lighthouse",
     "gates",
 }
 SETTINGS_DEFAULTS = {"history_limit": 20, "keep_runs": 30}
@@ -53,6 +54,7 @@ class Profile:
     history: bool = False
     notify: bool = False
     strict: bool = False
+    lighthouse: bool = False  # audit the configured pages with Lighthouse after the tests
     gates: dict[str, float] = field(default_factory=dict)
 
     def with_gate_overrides(self, overrides: dict[str, float | None]) -> Profile:
@@ -77,6 +79,7 @@ class Profile:
             "history": self.history,
             "notify": self.notify,
             "strict": self.strict,
+            "lighthouse": self.lighthouse,
             "gates": dict(self.gates),
         }
 
@@ -186,6 +189,7 @@ def _build(where: str, name: str, body: dict) -> Profile:
         history=_flag(where, f"{key}.history", body.get("history", False)),
         notify=_flag(where, f"{key}.notify", body.get("notify", False)),
         strict=_flag(where, f"{key}.strict", body.get("strict", False)),
+        lighthouse=_flag(where, f"{key}.lighthouse", body.get("lighthouse", False)),
         gates=gates,
     )
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci import allure, reports, rundata, secrets
+from ci import allure, lighthouse, reports, rundata, secrets
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
 from ci.finish import finish
 from ci.profiles import Profile, ProfileSet
 from ci.pytest_log import last_error_line
 from ci.pytest_process import SCENARIOS, Selection, check_exit, pytest_command, run_pytest
-from ci.rundata import PYTEST_LOG, RESULTS_DIR, RunMeta, iso_time
+from ci.rundata import ALLURE_RESULTS_DIR, PYTEST_LOG, RESULTS_DIR, RunMeta, iso_time
 from ci.target import (
     TargetPlan,
     check_browser_server,
@@ -26,6 +28,7 @@ from ci.target import (
 )
 
 DURATIONS_FILE = Path("ci") / "durations.json"
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where ci/node_modules (Allure, axe, Lighthouse) is
 
 
 @dataclass
@@ -69,6 +72,8 @@ def run(root: Path, request: RunRequest, out=None) -> int:
     allure.check_cli()
     if not (root / SCENARIOS).is_dir():
         raise UsageError(f"no {SCENARIOS}/ directory in {root}")
+    lighthouse.preflight(PACKAGE_ROOT, lighthouse=profile.lighthouse)  # axe-core, and Lighthouse if audited
+    web_config = lighthouse.load_config() if profile.lighthouse else None
     plan, selection = request.plan(root)
     if not plan.embedded and plan.base_url:
         check_reachable(plan.base_url)
@@ -119,8 +124,18 @@ def run(root: Path, request: RunRequest, out=None) -> int:
         flush=True,
     )
 
+    audit = None
+    if web_config is not None:  # after the tests, never beside them: its scores move with CPU load
+        target_url = None if plan.embedded else plan.base_url
+        audit = functools.partial(_audit_pages, run_dir, web_config, target_url, profile.gates, out)
     with secrets.handover():  # the tests hand the secrets they learn to finish(), outside the run folder
-        return _test_and_finish(root, request, run_dir, meta, command, started, reports_root, out)
+        return _test_and_finish(root, request, run_dir, meta, command, started, reports_root, out, audit)
+
+
+def _audit_pages(run_dir: Path, config, base_url: str | None, thresholds: dict, out) -> None:
+    audited = lighthouse.run_lighthouse(PACKAGE_ROOT, run_dir, config, base_url=base_url)
+    lighthouse.write_allure_results(audited, run_dir, run_dir / ALLURE_RESULTS_DIR, thresholds)
+    print(f"lighthouse: {len(audited.audits)} page audits in {audited.wall_seconds:.0f} s", file=out)
 
 
 def _test_and_finish(
@@ -132,6 +147,7 @@ def _test_and_finish(
     started: float,
     reports_root: Path,
     out,
+    after_tests: Callable[[], None] | None = None,
 ) -> int:
     try:
         code = run_pytest(command, root, run_dir, out)
@@ -155,6 +171,8 @@ def _test_and_finish(
         raise InfrastructureError(
             f"pytest recorded no results: {last_error_line(log)} (see {reports.display(log, root)})"
         )
+    if after_tests is not None:
+        after_tests()
     return finish(root, run_dir, request.settings, request.notify_url, out, reports_root)
 
 

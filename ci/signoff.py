@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from ci import dbgate, gates
+from ci import dbgate, gates, webquality
 from ci.appcoverage import AppCoverage
 from ci.categories import classify
 from ci.figures import FAILED_OUTCOMES
@@ -45,6 +45,7 @@ class SignOff:
     flaky: list[dict]
     failures: list[dict]
     query_table: list[dict]  # per route: requests, statements, database time (from Server-Timing)
+    web_quality: str  # markdown: Lighthouse, accessibility, Web Vitals and asset delivery
     report: str | None = None
     report_note: str | None = None
 
@@ -118,6 +119,7 @@ def build(
             ],
         },
         query_table=[asdict(row) for row in facts.database_table],
+        web_quality=webquality.render_markdown(run.directory),
         flaky=[_test_entry(t) for t in facts.flaky],
         failures=[_test_entry(t) for t in facts.failed]
         + [
@@ -232,6 +234,8 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
             "",
             f"{len(out_of_scope)} catalog flows had no test in this run: {', '.join(out_of_scope)}.",
         ]
+    if result.web_quality:
+        lines += ["", result.web_quality.rstrip()]
     if result.query_table:
         lines += ["", "## Database work", "", dbgate.format_query_table(_database_rows(result)).rstrip()]
     lines += ["", f"## Flaky tests ({len(signoff['flaky'])})", ""]

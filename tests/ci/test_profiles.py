@@ -28,9 +28,11 @@ def test_the_four_profiles_say_what_the_issue_asks(profiles):
     assert regression.gates["error_rate"] == 0.1
     assert regression.gates["page_errors"] == 0
     assert (nightly.history, nightly.notify, nightly.retries) == (True, True, 1)
-    assert nightly.gates == regression.gates  # extends merges gates
+    lighthouse = {"lighthouse_performance": 90, "lighthouse_accessibility": 90}
+    assert (regression.lighthouse, nightly.lighthouse, release.lighthouse) == (False, True, True)
+    assert nightly.gates == {**regression.gates, **lighthouse}  # extends merges gates
     assert release.strict
-    assert release.gates == {**regression.gates, "flaky": 0, "uptime": 99.9}
+    assert release.gates == {**regression.gates, **lighthouse, "flaky": 0, "uptime": 99.9}
     assert profiles.history_limit >= 1
     assert profiles.keep_runs >= 1
 

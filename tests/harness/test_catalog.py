@@ -22,6 +22,8 @@ def test_shipped_catalog_loads_with_one_flow_per_id():
         "JRN",
         "API",
         "MON",
+        "A11Y",
+        "WEB",
     }
 
 

@@ -21,11 +21,13 @@ export function setSignClass(element, value) {
   element.classList.toggle("flat", sign === 0);
 }
 
-// Briefly highlight a cell whose value just changed.
+// Briefly highlight a cell whose value just changed. Each flash alternates between two animation
+// names, which restarts the animation; restarting the same name needs a layout read
+// (offsetWidth), and that forced a synchronous reflow on every tick of every watched row.
 export function flash(element, direction) {
   if (!element) return;
-  element.classList.remove("flash-up", "flash-down");
-  // Reading offsetWidth restarts the CSS animation.
-  void element.offsetWidth;
-  element.classList.add(direction >= 0 ? "flash-up" : "flash-down");
+  const name = direction >= 0 ? "flash-up" : "flash-down";
+  const next = element.classList.contains(name) ? `${name}-again` : name;
+  element.classList.remove("flash-up", "flash-down", "flash-up-again", "flash-down-again");
+  element.classList.add(next);
 }
