@@ -20,7 +20,7 @@ from papertrade.domain.errors import DomainError
 from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
-from papertrade.web import api, assets, openapi, ops, pages, testmode, ws
+from papertrade.web import api, assets, coverage_context, openapi, ops, pages, testmode, ws
 from papertrade.web.feed import Feed
 from papertrade.web.http import AppContext, domain_error_response, error_response
 from papertrade.web.middleware import RequestContextMiddleware
@@ -144,4 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.add_middleware(RequestContextMiddleware, metrics=ctx.metrics, max_body_bytes=settings.max_body_bytes)
+    if settings.test_mode:
+        coverage_context.install(app)  # per-test coverage contexts, only under `coverage run`
     return app

@@ -1,0 +1,61 @@
+"""Per-test coverage contexts name the right tests: two tests on different routes, each route's
+lines attributed to its own test only."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ci.mutate.contexts import from_coverage_dir
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = "tests/ci/mutate_samples/tagged_routes.py"
+API_TEST = f"{SAMPLES}::test_reads_a_quote_over_the_api"
+PAGE_TEST = f"{SAMPLES}::test_opens_the_status_page[chromium]"
+
+
+def first_body_line(path: str, function: str) -> int:
+    tree = ast.parse((PROJECT_ROOT / path).read_text(encoding="utf-8"))
+    node = next(
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
+    )
+    return node.body[0].lineno
+
+
+def test_each_route_line_names_only_the_test_that_requested_it(tmp_path):
+    coverage_dir = tmp_path / "coverage"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            SAMPLES,
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "--browser",
+            "chromium",
+            "--app-coverage",
+            str(coverage_dir),
+            "-q",
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+
+    line_tests = from_coverage_dir(coverage_dir, PROJECT_ROOT)
+
+    quote_line = first_body_line("papertrade/web/api.py", "quote")
+    status_line = first_body_line("papertrade/web/pages.py", "status_page")
+    assert line_tests.lines["papertrade/web/api.py"][quote_line] == {API_TEST}
+    assert line_tests.lines["papertrade/web/pages.py"][status_line] == {PAGE_TEST}
