@@ -97,17 +97,20 @@ def from_coverage_dir(directory: Path, measured_root: Path) -> LineTests:
     return result
 
 
-def save(line_tests: LineTests, path: Path) -> None:
-    path.write_text(json.dumps(line_tests.to_json(), indent=1), encoding="utf-8")
+def save(line_tests: LineTests, tests: dict[str, dict], path: Path) -> None:
+    """The contexts file: lines -> tests, and per test its flows and baseline duration."""
+    body = {"line_tests": line_tests.to_json(), "tests": tests}
+    path.write_text(json.dumps(body, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def load(path: Path) -> LineTests:
+def load(path: Path) -> tuple[LineTests, dict[str, dict]]:
     try:
-        return LineTests.from_json(json.loads(path.read_text(encoding="utf-8")))
+        body = json.loads(path.read_text(encoding="utf-8"))
+        return LineTests.from_json(body["line_tests"]), dict(body["tests"])
     except FileNotFoundError as exc:
         raise ContextsError(
             f"{path}: coverage-context file not found "
             "(run `tradecheck mutate` without --contexts to record one)"
         ) from exc
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ContextsError(f"{path}: not a coverage-context file ({exc})") from exc
+        raise ContextsError(f"{path}: not a coverage-context file ({exc.__class__.__name__}: {exc})") from exc
