@@ -225,6 +225,7 @@ def run(session: Session, root: Path) -> list[MutantResult]:
     """Mutants of the scope, each run against the tests that executed its lines; results in order."""
     session.out_dir.mkdir(parents=True, exist_ok=True)
     with sigterm_as_interrupt(), project_copy(root) as copy, tempfile.TemporaryDirectory() as work:
+        session.echo(f"copy: {copy} (mutants are written here only; removed at the end)")
         if session.contexts_file:
             try:
                 line_tests, tests = contexts.load(session.contexts_file)
