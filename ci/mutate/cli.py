@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,7 +111,9 @@ def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
             baseline_workers=args.baseline_workers,
             echo=lambda line: print(line, flush=True),
         )
+        started = time.monotonic()
         results = engine.run(session, root)
+        _print_rate(results, time.monotonic() - started)
     summary = report.summarize(results, threshold)
     report.write(out_dir, results, summary)
     figure, detail = report.mutation_score_gate(summary)
@@ -119,6 +122,15 @@ def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
     print(f"mutation_score {score} (>= {threshold:g} %) {verdict}: {detail}")
     print(f"report: {out_dir / report.HTML_FILE}")
     return 0 if summary["passed"] else 1
+
+
+def _print_rate(results: list[engine.MutantResult], seconds: float) -> None:
+    ran = [r for r in results if r.status not in ("not_covered", "equivalent")]
+    per_hour = len(ran) * 3600 / seconds if seconds else 0.0
+    print(
+        f"ran {len(ran)} of {len(results)} mutants in {seconds:.0f} s (baseline included): "
+        f"{per_hour:.0f} mutants/hour; {sum(r.seconds for r in ran):.0f} s in their test runs"
+    )
 
 
 def _under(root: Path, path: Path) -> Path:
