@@ -12,6 +12,7 @@ import collections
 import difflib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -41,6 +42,7 @@ SESSION_FILE = "session.sqlite"
 BASELINE_LOG = "baseline.log"
 OUTPUT_EXCERPT_CHARS = 3000
 PASSING = ("passed", "skipped", "xfailed")
+FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
 class BaselineNotGreen(TradecheckError):
@@ -64,6 +66,7 @@ class MutantResult:
     diff: str = ""
     seconds: float = 0.0
     detail: str = ""
+    killed_by: str = ""  # the first failing test, when pytest names it
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -248,6 +251,9 @@ def _run_items(
     db_path = session.out_dir / SESSION_FILE
     db_path.unlink(missing_ok=True)
     results: list[MutantResult] = []
+    # Tests that killed earlier mutants of a file run first against the next ones: with -x, a
+    # mutant is usually killed by the first test, instead of after every test that only passes by.
+    killers: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     cwd = os.getcwd()
     saved_env = {name: os.environ.get(name) for name in ("PYTHONPATH",)}
     os.chdir(copy)  # cosmic-ray mutates module_path relative to the working directory, in the copy
@@ -256,7 +262,7 @@ def _run_items(
         with use_db(str(db_path), WorkDB.Mode.create) as work_db:
             work_db.add_work_items(items)
             for number, item in enumerate(items, 1):
-                result = _run_one(session, copy, item, line_tests, tests)
+                result = _run_one(session, copy, item, line_tests, tests, killers)
                 work_db.set_result(item.job_id, _as_work_result(result))
                 results.append(result)
                 session.echo(
@@ -274,12 +280,20 @@ def _run_items(
 
 
 def _run_one(
-    session: Session, copy: Path, item: WorkItem, line_tests: contexts.LineTests, tests: dict
+    session: Session,
+    copy: Path,
+    item: WorkItem,
+    line_tests: contexts.LineTests,
+    tests: dict,
+    killers: dict[str, collections.Counter[str]],
 ) -> MutantResult:
     spec = item.mutations[0]
     path = Path(spec.module_path).as_posix()
     executed_by = line_tests.tests_for(path, range(spec.start_pos[0], spec.end_pos[0] + 1))
-    selected = sorted((t for t in executed_by if t in tests), key=lambda t: (tests[t]["duration"], t))
+    kills = killers[path]
+    selected = sorted(
+        (t for t in executed_by if t in tests), key=lambda t: (-kills[t], tests[t]["duration"], t)
+    )
     flows = sorted({flow for t in selected for flow in tests[t]["flows"]})
     result = MutantResult(
         id=item.job_id, path=path, line=spec.start_pos[0], operator=spec.operator_name, status="",
@@ -297,6 +311,11 @@ def _run_one(
     outcome = mutate_and_test(item.mutations, test_command(session, selected), timeout)
     result.seconds = round(time.monotonic() - started, 2)
     result.status = classify(outcome)
+    if result.status == "killed":
+        failed = FAILED_TEST.search(outcome.output or "")
+        if failed and failed[1] in tests:
+            result.killed_by = failed[1]
+            kills[failed[1]] += 1
     if result.status in ("survived", "error"):
         result.detail = (outcome.output or "")[-OUTPUT_EXCERPT_CHARS:]
     return result

@@ -154,6 +154,7 @@ pre { background: #f6f6f6; padding: 6px; overflow-x: auto; margin: 4px 0 }
 <h2>Mutants</h2>
 <table><tr><th>status</th><th>mutant</th><th>change</th><th>tests that executed it</th></tr>
 {% for r in results %}<tr class="{{ r.status }}"><td>{{ r.status }}</td><td><code>{{ r.id }}</code>
+{% if r.killed_by %}<br><small>killed by {{ r.killed_by }}</small>{% endif %}
 {% if r.detail %}<br><small>{{ r.detail[:300] }}</small>{% endif %}</td>
 <td><pre>{{ r.diff }}</pre></td><td>{% for t in r.tests %}<code>{{ t }}</code><br>{% endfor %}</td></tr>
 {% endfor %}</table>
