@@ -5,11 +5,12 @@ request as the coverage.py dynamic context (papertrade/web/coverage_context.py).
 files of a run gives, for every measured file, line -> the node ids of the tests that ran it. Lines
 only run at start-up (imports, module constants, `def` lines) have no test context; they are
 attributed to every test that executed any line of the same file (those tests use that module's
-definitions).
+definitions), and the tests that ran the lines reading the bound name go first (`name_uses`).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -114,3 +115,44 @@ def load(path: Path) -> tuple[LineTests, dict[str, dict]]:
         ) from exc
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ContextsError(f"{path}: not a coverage-context file ({exc.__class__.__name__}: {exc})") from exc
+
+
+def name_uses(source: str) -> dict[int, set[int]]:
+    """For each line of a statement that binds names when the module loads (a module constant, a
+    `def` or `class` line, a class attribute), the other lines of the module that read those names.
+
+    Such lines run only at start-up; the tests that ran the lines reading the name are the ones
+    most likely to notice a mutant there, so they run first.
+    """
+    tree = ast.parse(source)
+    reads: dict[str, set[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            reads.setdefault(node.id, set()).add(node.lineno)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            reads.setdefault(node.attr, set()).add(node.lineno)
+    uses: dict[int, set[int]] = {}
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            names = _bound_names(statement)
+            own = set(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+            found = set().union(*(reads.get(name, set()) for name in names)) - own if names else set()
+            for line in own:
+                uses.setdefault(line, set()).update(found)
+            if isinstance(statement, ast.ClassDef):
+                visit(statement.body)
+
+    visit(tree.body)
+    return uses
+
+
+def _bound_names(statement: ast.stmt) -> set[str]:
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+        targets = [statement.target]
+    return {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import difflib
+import functools
 import json
 import os
 import re
@@ -319,6 +320,17 @@ def _run_one(
     if result.status in ("survived", "error"):
         result.detail = (outcome.output or "")[-OUTPUT_EXCERPT_CHARS:]
     return result
+
+
+@functools.cache
+def _name_uses(copy: Path, path: str) -> dict[int, set[int]]:
+    return contexts.name_uses((copy / path).read_text(encoding="utf-8"))
+
+
+def _readers_lines(copy: Path, path: str, spec: MutationSpec) -> set[int]:
+    """Lines that read what the mutated lines define (module constants, defaults, class attributes)."""
+    uses = _name_uses(copy, path)
+    return set().union(*(uses.get(line, set()) for line in range(spec.start_pos[0], spec.end_pos[0] + 1)))
 
 
 def _as_work_result(result: MutantResult) -> WorkResult:

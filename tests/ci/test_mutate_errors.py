@@ -131,3 +131,12 @@ def test_gate_passes_at_the_threshold():
     summary = report.summarize(results, threshold=90)
     assert (summary["overall"]["score"], summary["passed"]) == (90.0, True)
     assert summary["flows"]["TRD-01"]["score"] == 90.0
+
+
+def test_a_module_constant_is_read_where_its_name_is_used():
+    source = (
+        "LIMIT = 5\nclass Order:\n    cap = LIMIT\n    def fits(self, n):\n        return n <= self.cap\n"
+    )
+    uses = contexts.name_uses(source)
+    assert uses[1] == {3}  # LIMIT, read by the class attribute
+    assert uses[3] == {5}  # Order.cap, read as self.cap
