@@ -20,7 +20,8 @@ exit codes:
   0    the mutation_score gate passed
   1    the mutation_score gate failed (survivors and not-covered mutants are listed in the report)
   2    usage or configuration error: unknown module, bad config/mutation.yaml or equivalents file,
-       missing or unreadable --contexts file, bad --shard or --only
+       missing or unreadable --contexts file, --from-run folder without results or coverage
+       contexts, bad --shard or --only
   3    the baseline run is not green (nothing to measure), or pytest/the app could not run
   130  interrupted; the working tree is never modified, the temporary copy is removed
 """
@@ -52,6 +53,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--contexts", type=Path, metavar="FILE",
         help="contexts.json of an earlier mutate run: skip the baseline run (it was green then)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from-run", type=Path, metavar="DIR",
+        help="take the contexts from a green `tradecheck run` folder with app coverage: no baseline run",
     )  # fmt: skip
     parser.add_argument("--shard", metavar="I/N", help="run mutant group I of N; combine with --merge")
     parser.add_argument(
@@ -106,6 +111,7 @@ def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
             equivalents=load_equivalents(_under(root, args.equivalents)),
             out_dir=out_dir,
             contexts_file=_under(root, args.contexts) if args.contexts else None,
+            from_run=_under(root, args.from_run) if args.from_run else None,
             only=parse_only(args.only),
             shard=parse_shard(args.shard) if args.shard else None,
             baseline_workers=args.baseline_workers,

@@ -79,6 +79,7 @@ class Session:
     equivalents: dict[str, str]
     out_dir: Path
     contexts_file: Path | None = None
+    from_run: Path | None = None
     only: list[str] = field(default_factory=list)
     shard: tuple[int, int] | None = None
     baseline_workers: str = "0"
@@ -129,32 +130,57 @@ def record_baseline(session: Session, copy: Path, work: Path) -> tuple[contexts.
     started = time.monotonic()
     with log_path.open("wb") as log:
         process = subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
-    records = _test_records(results_dir / "results.jsonl")
-    red = [r for r in records if r.get("outcome") not in PASSING]
-    if red or process.returncode != 0 or not records:
-        first = f" (first: {red[0]['nodeid']})" if red else ""
-        raise BaselineNotGreen(
-            f"baseline run is not green: {len(red)} of {len(records)} tests failed{first}, pytest exit "
-            f"{process.returncode}; mutation testing on a red suite is meaningless (log {log_path})"
-        )
+    records = _test_records([results_dir / "results.jsonl"])
+    _refuse_red(records, f"pytest exit {process.returncode}", f"log {log_path}", process.returncode != 0)
     session.echo(f"baseline: {len(records)} tests green in {time.monotonic() - started:.0f} s")
     try:
-        line_tests = contexts.from_coverage_dir(coverage_dir, copy)
+        return contexts.from_coverage_dir(coverage_dir, copy), _tests(records, session.config.browser)
     except contexts.ContextsError as exc:
         raise InfrastructureError(str(exc)) from None
-    tests = {
+
+
+def contexts_from_run(run_dir: Path, root: Path, browser: str) -> tuple[contexts.LineTests, dict[str, dict]]:
+    """The contexts of a finished `tradecheck run` (results/*.jsonl and coverage/ of its folder)."""
+    files = sorted((run_dir / "results").glob("*.jsonl"))
+    if not files:
+        raise UsageError(f"--from-run: {run_dir}: no results/*.jsonl (not a tradecheck run folder?)")
+    records = _test_records(files)
+    _refuse_red(records, "", f"run {run_dir}", False)
+    try:
+        return contexts.from_coverage_dir(run_dir / "coverage", root), _tests(records, browser)
+    except contexts.ContextsError as exc:
+        raise UsageError(f"--from-run: {exc}") from None
+
+
+def _refuse_red(records: list[dict], exit_text: str, where: str, failed_exit: bool) -> None:
+    red = [r for r in records if r.get("outcome") not in PASSING]
+    if red or failed_exit or not records:
+        first = f" (first: {red[0]['nodeid']})" if red else ""
+        status = f", {exit_text}" if exit_text else ""
+        raise BaselineNotGreen(
+            f"baseline run is not green: {len(red)} of {len(records)} tests failed{first}{status}; "
+            f"mutation testing on a red suite is meaningless ({where})"
+        )
+
+
+def _tests(records: list[dict], browser: str) -> dict[str, dict]:
+    """Per passed test on the mutation browser (or browser-less): its flows and duration."""
+    return {
         r["nodeid"]: {"flows": r.get("flows", []), "duration": r.get("duration") or 0.0}
         for r in records
-        if r.get("outcome") == "passed"
+        if r.get("outcome") == "passed" and r.get("browser") in (None, browser)
     }
-    return line_tests, tests
 
 
-def _test_records(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    lines = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return [record for record in lines if record.get("kind") == "test"]
+def _test_records(paths: list[Path]) -> list[dict]:
+    records: list[dict] = []
+    for path in paths:
+        if path.is_file():
+            lines = (
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            )
+            records.extend(record for record in lines if record.get("kind") == "test")
+    return records
 
 
 # -- mutants -------------------------------------------------------------------------------------
@@ -235,6 +261,8 @@ def run(session: Session, root: Path) -> list[MutantResult]:
                 line_tests, tests = contexts.load(session.contexts_file)
             except contexts.ContextsError as exc:
                 raise UsageError(str(exc)) from None
+        elif session.from_run:
+            line_tests, tests = contexts_from_run(session.from_run, root, session.config.browser)
         else:
             line_tests, tests = record_baseline(session, copy, Path(work))
         contexts.save(line_tests, tests, session.out_dir / contexts.CONTEXTS_FILE)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ci.mutate.contexts import from_coverage_dir
+from ci.mutate.engine import contexts_from_run
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = "tests/ci/mutate_samples/tagged_routes.py"
@@ -28,34 +28,20 @@ def first_body_line(path: str, function: str) -> int:
 
 
 def test_each_route_line_names_only_the_test_that_requested_it(tmp_path):
-    coverage_dir = tmp_path / "coverage"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            SAMPLES,
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "0",
-            "--browser",
-            "chromium",
-            "--app-coverage",
-            str(coverage_dir),
-            "-q",
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run_dir = tmp_path / "run"  # laid out like a `tradecheck run` folder: results/ and coverage/
+    command = [
+        sys.executable, "-m", "pytest", SAMPLES, "-p", "no:cacheprovider", "-n", "0", "--browser", "chromium",
+        "--app-coverage", str(run_dir / "coverage"),
+        "-p", "ci.pytest_results", "--tradecheck-results", str(run_dir / "results"), "-q",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    run = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:]
 
-    line_tests = from_coverage_dir(coverage_dir, PROJECT_ROOT)
+    line_tests, tests = contexts_from_run(run_dir, PROJECT_ROOT, "chromium")
 
     quote_line = first_body_line("papertrade/web/api.py", "quote")
     status_line = first_body_line("papertrade/web/pages.py", "status_page")
     assert line_tests.lines["papertrade/web/api.py"][quote_line] == {API_TEST}
     assert line_tests.lines["papertrade/web/pages.py"][status_line] == {PAGE_TEST}
+    assert sorted(tests) == [PAGE_TEST, API_TEST]

@@ -96,6 +96,14 @@ def test_red_baseline_is_refused_with_exit_3(tmp_path):
     )
 
 
+def test_run_folder_without_results_is_exit_2(tmp_path):
+    result = mutate("--from-run", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"tradecheck: error: --from-run: {tmp_path}: no results/*.jsonl (not a tradecheck run folder?)"
+    ]
+
+
 def test_bad_shard_is_exit_2(tmp_path):
     result = mutate("--shard", "3/2", "--out", str(tmp_path))
     assert result.returncode == 2
