@@ -1,0 +1,45 @@
+"""Shares held back by resting sell orders, through the API: what a resting sell reserves, what a
+cancel releases, and that one account's orders never reserve another's shares. Found by
+`tradecheck mutate`: the reservation query could count other accounts' or closed orders unnoticed."""
+
+import pytest
+
+pytestmark = pytest.mark.capability("test_api")
+
+
+def insufficient_shares(response):
+    return response.status_code, response.json()["error"]["code"], response.json()["error"]["message"]
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("TRD-07")
+def test_shares_of_a_resting_sell_cannot_be_sold_again(account, symbol):
+    account.api.place_order(symbol, "buy", 10)
+    account.api.place_order(symbol, "sell", 6, limit_price="160.00")  # rests above the bid: 6 reserved
+    response = account.api.request(
+        "POST", "/api/orders", json={"symbol": symbol, "side": "sell", "type": "market", "quantity": 5}
+    )
+    assert insufficient_shares(response) == (
+        422,
+        "insufficient_shares",
+        f"Insufficient shares: you can sell at most 4 {symbol}.",
+    )
+
+
+@pytest.mark.flow("API-06", "TRD-04")
+def test_cancelling_a_resting_sell_releases_its_shares(account, symbol):
+    account.api.place_order(symbol, "buy", 10)
+    resting = account.api.place_order(symbol, "sell", 10, limit_price="160.00")
+    account.api.cancel_order(resting["id"])
+    sold = account.api.place_order(symbol, "sell", 10)
+    assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
+
+
+@pytest.mark.flow("API-03")
+def test_another_accounts_resting_sell_reserves_none_of_my_shares(make_account, symbol):
+    owner, other = make_account(), make_account()
+    for trader in (owner, other):
+        trader.api.place_order(symbol, "buy", 10)
+    owner.api.place_order(symbol, "sell", 10, limit_price="160.00")
+    sold = other.api.place_order(symbol, "sell", 10)
+    assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
