@@ -1,6 +1,7 @@
-"""Shares held back by resting sell orders, through the API: what a resting sell reserves, what a
-cancel releases, and that one account's orders never reserve another's shares. Found by
-`tradecheck mutate`: the reservation query could count other accounts' or closed orders unnoticed."""
+"""Shares held back by resting sell orders, through the API: a resting sell reserves its shares, a
+cancel releases them, and nothing else reserves any (another account's order, a buy, another
+symbol). Found by `tradecheck mutate`: each condition of the reservation query could be inverted
+without any test noticing."""
 
 import pytest
 
@@ -42,4 +43,22 @@ def test_another_accounts_resting_sell_reserves_none_of_my_shares(make_account, 
         trader.api.place_order(symbol, "buy", 10)
     owner.api.place_order(symbol, "sell", 10, limit_price="160.00")
     sold = other.api.place_order(symbol, "sell", 10)
+    assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
+
+
+@pytest.mark.flow("API-06")
+def test_a_resting_buy_reserves_no_shares(account, symbol):
+    account.api.place_order(symbol, "buy", 10)
+    account.api.place_order(symbol, "buy", 5, limit_price="140.00")  # rests below the ask
+    sold = account.api.place_order(symbol, "sell", 10)
+    assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
+
+
+@pytest.mark.flow("API-06")
+def test_a_resting_sell_reserves_shares_of_its_own_symbol_only(account, make_instrument):
+    resting_symbol, other_symbol = make_instrument("150.00"), make_instrument("150.00")
+    for symbol in (resting_symbol, other_symbol):
+        account.api.place_order(symbol, "buy", 10)
+    account.api.place_order(resting_symbol, "sell", 10, limit_price="160.00")
+    sold = account.api.place_order(other_symbol, "sell", 10)
     assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
