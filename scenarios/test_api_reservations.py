@@ -1,7 +1,7 @@
-"""Shares held back by resting sell orders, through the API: a resting sell reserves its shares, a
-cancel releases them, and nothing else reserves any (another account's order, a buy, another
-symbol). Found by `tradecheck mutate`: each condition of the reservation query could be inverted
-without any test noticing."""
+"""Resting orders through the API: a resting sell reserves its shares, a cancel releases them, and
+nothing else reserves any (another account's order, a buy, another symbol); a fill is stored for the
+order that crossed and no other. Found by `tradecheck mutate`: each condition of the reservation
+query, and the order id of the fill's update, could be inverted without any test noticing."""
 
 import pytest
 
@@ -62,3 +62,13 @@ def test_a_resting_sell_reserves_shares_of_its_own_symbol_only(account, make_ins
     account.api.place_order(resting_symbol, "sell", 10, limit_price="160.00")
     sold = account.api.place_order(other_symbol, "sell", 10)
     assert (sold["status"], sold["quantity"], sold["fill_price"]) == ("filled", 10, "149.95")
+
+
+@pytest.mark.flow("API-06", "TRD-03")
+def test_a_limit_fill_is_stored_for_that_order_alone(account, api, symbol):
+    crossed = account.api.place_order(symbol, "buy", 10, limit_price="140.00")
+    still_resting = account.api.place_order(symbol, "buy", 10, limit_price="130.00")
+    api.set_price(symbol, "139.00")  # crosses 140.00 only
+    filled = account.api.order(crossed["id"])
+    assert (filled["status"], filled["fill_price"]) == ("filled", "140.00")
+    assert account.api.order(still_resting["id"])["status"] == "open"
