@@ -27,3 +27,15 @@ def test_cash_fully_reserved_leaves_zero_available(account, symbol):
         422,
         "Insufficient cash: this order needs $150.05 but only $0.00 is available.",
     )
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("TRD-07")
+def test_a_symbol_not_held_cannot_be_sold(account, symbol):
+    response = account.api.request(
+        "POST", "/api/orders", json={"symbol": symbol, "side": "sell", "type": "market", "quantity": 1}
+    )
+    assert (response.status_code, response.json()["error"]["message"]) == (
+        422,
+        f"Insufficient shares: you can sell at most 0 {symbol}.",
+    )
