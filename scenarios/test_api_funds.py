@@ -39,3 +39,21 @@ def test_a_symbol_not_held_cannot_be_sold(account, symbol):
         422,
         f"Insufficient shares: you can sell at most 0 {symbol}.",
     )
+
+
+@pytest.mark.flow("API-06", "TRD-03")
+@pytest.mark.parametrize(
+    ("side", "limit_price"),
+    [("buy", "150.05"), ("sell", "149.95")],
+    ids=["buy-at-the-ask", "sell-at-the-bid"],
+)
+def test_a_limit_at_exactly_the_quote_fills_on_arrival(account, symbol, side, limit_price):
+    account.api.place_order(symbol, "buy", 10)  # shares to sell
+    order = account.api.place_order(symbol, side, 10, limit_price=limit_price)
+    assert (order["status"], order["fill_price"]) == ("filled", limit_price)
+
+
+@pytest.mark.flow("API-02")
+def test_the_largest_quantity_is_accepted(account, symbol):
+    order = account.api.place_order(symbol, "buy", 10_000, limit_price="1.00")  # rests below the ask
+    assert (order["status"], order["quantity"]) == ("open", 10_000)
