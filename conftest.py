@@ -16,6 +16,7 @@ pytest_plugins = [
     "fixtures.accessibility",
     "fixtures.webvitals",
     "fixtures.assets",
+    "fixtures.test_tags",  # after api and browsers: it extends their make_api and new_context
     # The self-tests in tests/harness run pytest in pytest; pytest_plugins is only honoured here.
     "pytester",
 ]

@@ -41,6 +41,7 @@ from ci import inspect
 from ci import merge as merge_module
 from ci.durations import store_durations
 from ci.errors import GO, INFRASTRUCTURE, INTERRUPTED, TradecheckError, UsageError
+from ci.mutate import cli as mutate_cli
 from ci.profiles import (
     ProfileSet,
     load_profiles,
@@ -120,6 +121,7 @@ def build_parser() -> Parser:
     command("profiles", "list the profiles of config/profiles.yaml: what each runs and its gates")
     command("gates", "list the gates: what each measures, its default and the profiles it decides")
     monitor_cli.add_parser(commands)
+    mutate_cli.add_parser(commands)
     opener = command("open", "open the latest run's Allure report")
     diff = command("diff", "the tests and gates that changed between two run folders")
     diff.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")
@@ -252,6 +254,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_project_tests(find_root_or_cwd(), args.extra)
     root = find_root()
     os.chdir(root)  # pytest, coverage and git all resolve paths from the project root
+    if args.command == "mutate":
+        return mutate_cli.run(args, root)
     profiles = load_profiles(root / PROFILES_FILE)
     if args.command == "profiles":
         print(inspect.describe_profiles(profiles))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ci import dbgate, figures, secrets, webquality
 from ci.errors import UsageError
 from ci.figures import FAILED_OUTCOMES
+from ci.mutate import report as mutate_report
 from harness.yamlfile import ConfigFileError
 from monitor import signoff as monitor_signoff
 
@@ -43,6 +44,7 @@ class RunFacts:
     database_table: list[dbgate.RouteLoad]  # per route: requests, statements and database time
     web: dict[str, tuple[float | None, str]]  # Lighthouse, Web Vitals and asset figures (ci.webquality)
     uptime: tuple[float | None, str] | None = None  # from the monitor's store, when one is given
+    mutation: dict | None = None  # the summary of the run's mutation testing, when it ran
 
     @classmethod
     def of(
@@ -70,6 +72,7 @@ class RunFacts:
             database=database,
             database_table=database_table,
             web=webquality.web_quality_figures(run.directory),
+            mutation=mutate_report.read_summary(run.directory / mutate_report.MUTATION_DIR),
             uptime=uptime,
         )
 
@@ -260,6 +263,12 @@ def web_quality(name: str) -> Callable[[RunFacts], Measure]:
     return measure
 
 
+def mutation_score(facts: RunFacts) -> Measure:
+    if facts.mutation is None:
+        return Measure(None, "no mutation testing in this run (profile mutation)", applicable=False)
+    return Measure(*mutate_report.mutation_score_gate(facts.mutation))
+
+
 def page_errors(facts: RunFacts) -> Measure:
     if not facts.recorded:
         return Measure(None, "no page-error log recorded")
@@ -300,6 +309,7 @@ GATES: dict[str, GateSpec] = {
             monitor_signoff.GATE_DEFAULT,
             uptime,
         ),
+        GateSpec("mutation_score", "Mutants killed (non-equivalent)", "%", ">=", 90, mutation_score),
         *(
             GateSpec(name, title, unit, comparison, default, web_quality(name))
             for name, (title, unit, comparison, default) in webquality.GATE_SPECS.items()

@@ -32,6 +32,7 @@ PROFILE_KEYS = {
     "notify",
     "strict",
     "lighthouse",
+    "mutation",
     "gates",
 }
 SETTINGS_DEFAULTS = {"history_limit": 20, "keep_runs": 30}
@@ -55,6 +56,7 @@ class Profile:
     notify: bool = False
     strict: bool = False
     lighthouse: bool = False  # audit the configured pages with Lighthouse after the tests
+    mutation: bool = False  # mutation-test the app against the tests that passed (tradecheck mutate)
     gates: dict[str, float] = field(default_factory=dict)
 
     def with_gate_overrides(self, overrides: dict[str, float | None]) -> Profile:
@@ -80,6 +82,7 @@ class Profile:
             "notify": self.notify,
             "strict": self.strict,
             "lighthouse": self.lighthouse,
+            "mutation": self.mutation,
             "gates": dict(self.gates),
         }
 
@@ -190,6 +193,7 @@ def _build(where: str, name: str, body: dict) -> Profile:
         notify=_flag(where, f"{key}.notify", body.get("notify", False)),
         strict=_flag(where, f"{key}.strict", body.get("strict", False)),
         lighthouse=_flag(where, f"{key}.lighthouse", body.get("lighthouse", False)),
+        mutation=_flag(where, f"{key}.mutation", body.get("mutation", False)),
         gates=gates,
     )
 

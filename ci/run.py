@@ -14,6 +14,9 @@ from pathlib import Path
 from ci import allure, lighthouse, reports, rundata, secrets
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
 from ci.finish import finish
+from ci.mutate import cli as mutate_cli
+from ci.mutate.engine import BaselineNotGreen
+from ci.mutate.report import MUTATION_DIR
 from ci.profiles import Profile, ProfileSet
 from ci.pytest_log import last_error_line
 from ci.pytest_process import SCENARIOS, Selection, check_exit, pytest_command, run_pytest
@@ -124,12 +127,23 @@ def run(root: Path, request: RunRequest, out=None) -> int:
         flush=True,
     )
 
-    audit = None
+    after: list[Callable[[], None]] = []
     if web_config is not None:  # after the tests, never beside them: its scores move with CPU load
         target_url = None if plan.embedded else plan.base_url
-        audit = functools.partial(_audit_pages, run_dir, web_config, target_url, profile.gates, out)
+        after.append(functools.partial(_audit_pages, run_dir, web_config, target_url, profile.gates, out))
+    if profile.mutation and measure_app:  # the per-test contexts come from this run's app coverage
+        after.append(functools.partial(_mutate, root, run_dir, out))
     with secrets.handover():  # the tests hand the secrets they learn to finish(), outside the run folder
-        return _test_and_finish(root, request, run_dir, meta, command, started, reports_root, out, audit)
+        return _test_and_finish(root, request, run_dir, meta, command, started, reports_root, out, after)
+
+
+def _mutate(root: Path, run_dir: Path, out) -> None:
+    """Mutants of the app against the tests of this run that executed them (docs/mutation.md)."""
+    args = mutate_cli.parse(["--from-run", str(run_dir), "--out", str(run_dir / MUTATION_DIR)])
+    try:
+        mutate_cli.run(args, root)
+    except BaselineNotGreen as exc:  # the failures already make the run NO-GO; the gate says why n/a
+        print(f"mutate: skipped: {exc}", file=out)
 
 
 def _audit_pages(run_dir: Path, config, base_url: str | None, thresholds: dict, out) -> None:
@@ -147,7 +161,7 @@ def _test_and_finish(
     started: float,
     reports_root: Path,
     out,
-    after_tests: Callable[[], None] | None = None,
+    after_tests: list[Callable[[], None]] = (),
 ) -> int:
     try:
         code = run_pytest(command, root, run_dir, out)
@@ -171,8 +185,8 @@ def _test_and_finish(
         raise InfrastructureError(
             f"pytest recorded no results: {last_error_line(log)} (see {reports.display(log, root)})"
         )
-    if after_tests is not None:
-        after_tests()
+    for step in after_tests:
+        step()
     return finish(root, run_dir, request.settings, request.notify_url, out, reports_root)
 
 

@@ -22,7 +22,7 @@ from papertrade.domain.errors import DomainError
 from papertrade.domain.market import Market
 from papertrade.metrics import Metrics
 from papertrade.service import TradingService
-from papertrade.web import api, assets, openapi, ops, pages, testmode, ws
+from papertrade.web import api, assets, coverage_context, openapi, ops, pages, testmode, ws
 from papertrade.web.faults import FaultMiddleware, Faults
 from papertrade.web.feed import Feed
 from papertrade.web.http import AppContext, domain_error_response, error_response
@@ -172,4 +172,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         server_timing=settings.server_timing_enabled,
     )
+    if settings.test_mode:
+        coverage_context.install(app)  # per-test coverage contexts, only under `coverage run`
     return app

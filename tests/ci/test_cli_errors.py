@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
     [
         (
             ["run", "--profile", "fast"],
-            "tradecheck: error: unknown profile 'fast' (choose from: smoke, regression, nightly, release)",
+            "tradecheck: error: unknown profile 'fast' (choose from: smoke, regression, nightly, release, mutation)",
         ),
         (["run"], "tradecheck: error: the following arguments are required: --profile"),
         (

@@ -1,0 +1,5 @@
+import sys
+
+from ci.mutate.cli import main
+
+sys.exit(main())

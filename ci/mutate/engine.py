@@ -1,0 +1,371 @@
+"""One mutation session: copy the project, record the baseline, run each mutant against its tests.
+
+Everything happens in a temporary copy of the project: cosmic-ray writes each mutant into the
+copy's source file, the embedded app started by pytest in the copy imports it, and cosmic-ray puts
+the original back after the test run. The working tree is never written to, so neither Ctrl-C nor
+a crash can leave a mutant in it; the copy is deleted on the way out.
+"""
+
+from __future__ import annotations
+
+import collections
+import difflib
+import functools
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cosmic_ray.plugins
+from cosmic_ray.ast import ast_nodes, get_ast_from_path
+from cosmic_ray.mutating import mutate_and_test, mutate_code
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkItem, WorkResult
+
+from ci.errors import InfrastructureError, TradecheckError, UsageError
+from ci.mutate import contexts, operators
+from ci.mutate.config import MutationConfig
+
+COPY_IGNORED = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "reports", "__pycache__", ".pytest_cache", ".tox", ".coverage*"
+)
+SESSION_FILE = "session.sqlite"
+BASELINE_LOG = "baseline.log"
+OUTPUT_EXCERPT_CHARS = 3000
+PASSING = ("passed", "skipped", "xfailed")
+FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
+
+
+class BaselineNotGreen(TradecheckError):
+    """The suite fails without any mutant: there is nothing to measure (exit 3)."""
+
+    exit_code = 3
+
+
+@dataclass
+class MutantResult:
+    """One mutant and what happened to it; `status` is killed, timeout, survived, not_covered,
+    equivalent or error."""
+
+    id: str
+    path: str
+    line: int
+    operator: str
+    status: str
+    tests: list[str] = field(default_factory=list)
+    flows: list[str] = field(default_factory=list)
+    diff: str = ""
+    seconds: float = 0.0
+    detail: str = ""
+    killed_by: str = ""  # the first failing test, when pytest names it
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Session:
+    config: MutationConfig
+    equivalents: dict[str, str]
+    out_dir: Path
+    contexts_file: Path | None = None
+    from_run: Path | None = None
+    only: list[str] = field(default_factory=list)
+    shard: tuple[int, int] | None = None
+    baseline_workers: str = "0"
+    python: str = sys.executable
+    echo: Callable[[str], None] = print
+
+
+@contextmanager
+def project_copy(root: Path) -> Iterator[Path]:
+    """A throw-away copy of the project (sources, tests, config); removed even on Ctrl-C."""
+    with tempfile.TemporaryDirectory(prefix="tradecheck-mutate-") as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(root, copy, ignore=COPY_IGNORED, symlinks=True)
+        yield copy
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so the copy is restored and removed either way."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def child_env(copy: Path) -> dict[str, str]:
+    # The copy first: the shared venv's editable install points at another checkout.
+    return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# -- baseline ------------------------------------------------------------------------------------
+def record_baseline(session: Session, copy: Path, work: Path) -> tuple[contexts.LineTests, dict[str, dict]]:
+    """Run the configured tests once under coverage with per-test contexts; refuse a red run."""
+    coverage_dir, results_dir = work / "coverage", work / "results"
+    command = [
+        session.python, "-m", "pytest", *session.config.tests,
+        "-p", "no:cacheprovider", "-p", "ci.pytest_results", "--tradecheck-results", str(results_dir),
+        "--app-coverage", str(coverage_dir), "--browser", session.config.browser,
+        "-n", session.baseline_workers, "-q",
+    ]  # fmt: skip
+    log_path = session.out_dir / BASELINE_LOG
+    session.echo(f"baseline: {shlex.join(command[1:])} (log {log_path})")
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
+    records = _test_records([results_dir / "results.jsonl"])
+    _refuse_red(records, f"pytest exit {process.returncode}", f"log {log_path}", process.returncode != 0)
+    session.echo(f"baseline: {len(records)} tests green in {time.monotonic() - started:.0f} s")
+    try:
+        return contexts.from_coverage_dir(coverage_dir, copy), _tests(records, session.config.browser)
+    except contexts.ContextsError as exc:
+        raise InfrastructureError(str(exc)) from None
+
+
+def contexts_from_run(run_dir: Path, root: Path, browser: str) -> tuple[contexts.LineTests, dict[str, dict]]:
+    """The contexts of a finished `tradecheck run` (results/*.jsonl and coverage/ of its folder)."""
+    files = sorted((run_dir / "results").glob("*.jsonl"))
+    if not files:
+        raise UsageError(f"--from-run: {run_dir}: no results/*.jsonl (not a tradecheck run folder?)")
+    records = _test_records(files)
+    _refuse_red(records, "", f"run {run_dir}", False)
+    try:
+        return contexts.from_coverage_dir(run_dir / "coverage", root), _tests(records, browser)
+    except contexts.ContextsError as exc:
+        raise UsageError(f"--from-run: {exc}") from None
+
+
+def _refuse_red(records: list[dict], exit_text: str, where: str, failed_exit: bool) -> None:
+    red = [r for r in records if r.get("outcome") not in PASSING]
+    if red or failed_exit or not records:
+        first = f" (first: {red[0]['nodeid']})" if red else ""
+        status = f", {exit_text}" if exit_text else ""
+        raise BaselineNotGreen(
+            f"baseline run is not green: {len(red)} of {len(records)} tests failed{first}{status}; "
+            f"mutation testing on a red suite is meaningless ({where})"
+        )
+
+
+def _tests(records: list[dict], browser: str) -> dict[str, dict]:
+    """Per passed test on the mutation browser (or browser-less): its flows and duration."""
+    return {
+        r["nodeid"]: {"flows": r.get("flows", []), "duration": r.get("duration") or 0.0}
+        for r in records
+        if r.get("outcome") == "passed" and r.get("browser") in (None, browser)
+    }
+
+
+def _test_records(paths: list[Path]) -> list[dict]:
+    records: list[dict] = []
+    for path in paths:
+        if path.is_file():
+            lines = (
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            )
+            records.extend(record for record in lines if record.get("kind") == "test")
+    return records
+
+
+# -- mutants -------------------------------------------------------------------------------------
+def enumerate_mutants(copy: Path, files: list[str], operator_names: tuple[str, ...]) -> list[WorkItem]:
+    """Every mutant of the scope, each with a stable id: path:line:column:operator[#n]."""
+    operators.register()
+    items: list[WorkItem] = []
+    for path in files:
+        module_ast = get_ast_from_path(copy / path)
+        for name in operator_names:
+            operator = cosmic_ray.plugins.get_operator(name)()
+            seen: collections.Counter[str] = collections.Counter()
+            positions = (pos for node in ast_nodes(module_ast) for pos in operator.mutation_positions(node))
+            for occurrence, (start, end) in enumerate(positions):
+                base = f"{path}:{start[0]}:{start[1]}:{name}"
+                key = base if not seen[base] else f"{base}#{seen[base]}"
+                seen[base] += 1
+                spec = MutationSpec(
+                    module_path=path, operator_name=name, occurrence=occurrence, start_pos=start, end_pos=end
+                )
+                items.append(WorkItem.single(job_id=key, mutation=spec))
+    return sorted(items, key=lambda item: item.job_id)
+
+
+def select(items: list[WorkItem], only: list[str], shard: tuple[int, int] | None) -> list[WorkItem]:
+    """`--only PATH[:LINE]` filters; `--shard I/N` keeps every N-th mutant from the I-th on."""
+    if only:
+        items = [item for item in items if any(_matches(item, wanted) for wanted in only)]
+    if shard:
+        index, count = shard
+        items = [item for position, item in enumerate(items) if position % count == index - 1]
+    return items
+
+
+def _matches(item: WorkItem, wanted: str) -> bool:
+    spec = item.mutations[0]
+    path, _, line = wanted.partition(":")
+    if Path(spec.module_path).as_posix() != path:
+        return False
+    return not line or spec.start_pos[0] <= int(line) <= spec.end_pos[0]
+
+
+def mutant_diff(copy: Path, spec: MutationSpec) -> str:
+    original = (copy / spec.module_path).read_text(encoding="utf-8")
+    operator = cosmic_ray.plugins.get_operator(spec.operator_name)()
+    mutated = mutate_code(original, operator, spec.occurrence) or original
+    path = Path(spec.module_path).as_posix()
+    lines = difflib.unified_diff(
+        original.splitlines(keepends=True), mutated.splitlines(keepends=True), f"a/{path}", f"b/{path}", n=1
+    )
+    return "".join(lines)
+
+
+def test_command(session: Session, tests: list[str]) -> str:
+    return shlex.join(
+        [session.python, "-m", "ci.mutate.child", *tests, "-p", "no:cacheprovider", "-x", "-q", "-n", "0",
+         "--browser", session.config.browser]
+    )  # fmt: skip
+
+
+def classify(result: WorkResult) -> str:
+    if result.worker_outcome != WorkerOutcome.NORMAL:
+        return "error"
+    if result.test_outcome == TestOutcome.SURVIVED:
+        return "survived"
+    if result.test_outcome == TestOutcome.KILLED:
+        return "timeout" if result.output == "timeout" else "killed"
+    return "error"
+
+
+def run(session: Session, root: Path) -> list[MutantResult]:
+    """Mutants of the scope, each run against the tests that executed its lines; results in order."""
+    session.out_dir.mkdir(parents=True, exist_ok=True)
+    with sigterm_as_interrupt(), project_copy(root) as copy, tempfile.TemporaryDirectory() as work:
+        session.echo(f"copy: {copy} (mutants are written here only; removed at the end)")
+        if session.contexts_file:
+            try:
+                line_tests, tests = contexts.load(session.contexts_file)
+            except contexts.ContextsError as exc:
+                raise UsageError(str(exc)) from None
+        elif session.from_run:
+            line_tests, tests = contexts_from_run(session.from_run, root, session.config.browser)
+        else:
+            line_tests, tests = record_baseline(session, copy, Path(work))
+        contexts.save(line_tests, tests, session.out_dir / contexts.CONTEXTS_FILE)
+        items = enumerate_mutants(copy, session.config.module_files(copy), session.config.operators)
+        items = select(items, session.only, session.shard)
+        if not items:
+            raise UsageError("no mutant in the scope (check modules, --only and --shard)")
+        session.echo(f"mutants: {len(items)} in {len(session.config.module_files(copy))} files")
+        return _run_items(session, copy, items, line_tests, tests)
+
+
+def _run_items(
+    session: Session, copy: Path, items: list[WorkItem], line_tests: contexts.LineTests, tests: dict
+) -> list[MutantResult]:
+    db_path = session.out_dir / SESSION_FILE
+    db_path.unlink(missing_ok=True)
+    results: list[MutantResult] = []
+    # Tests that killed earlier mutants of a file run first against the next ones: with -x, a
+    # mutant is usually killed by the first test, instead of after every test that only passes by.
+    killers: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    cwd = os.getcwd()
+    saved_env = {name: os.environ.get(name) for name in ("PYTHONPATH",)}
+    os.chdir(copy)  # cosmic-ray mutates module_path relative to the working directory, in the copy
+    os.environ["PYTHONPATH"] = str(copy)
+    try:
+        with use_db(str(db_path), WorkDB.Mode.create) as work_db:
+            work_db.add_work_items(items)
+            for number, item in enumerate(items, 1):
+                result = _run_one(session, copy, item, line_tests, tests, killers)
+                work_db.set_result(item.job_id, _as_work_result(result))
+                results.append(result)
+                session.echo(
+                    f"[{number}/{len(items)}] {result.status:<11} {result.id}"
+                    + (f" ({len(result.tests)} tests, {result.seconds:.1f} s)" if result.tests else "")
+                )
+    finally:
+        os.chdir(cwd)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return results
+
+
+def _run_one(
+    session: Session,
+    copy: Path,
+    item: WorkItem,
+    line_tests: contexts.LineTests,
+    tests: dict,
+    killers: dict[str, collections.Counter[str]],
+) -> MutantResult:
+    spec = item.mutations[0]
+    path = Path(spec.module_path).as_posix()
+    executed_by = line_tests.tests_for(path, range(spec.start_pos[0], spec.end_pos[0] + 1))
+    kills = killers[path]
+    selected = sorted(
+        (t for t in executed_by if t in tests), key=lambda t: (-kills[t], tests[t]["duration"], t)
+    )
+    flows = sorted({flow for t in selected for flow in tests[t]["flows"]})
+    result = MutantResult(
+        id=item.job_id, path=path, line=spec.start_pos[0], operator=spec.operator_name, status="",
+        tests=selected, flows=flows, diff=mutant_diff(copy, spec),
+    )  # fmt: skip
+    if item.job_id in session.equivalents:
+        result.status, result.detail = "equivalent", session.equivalents[item.job_id]
+        return result
+    if not selected:
+        result.status = "not_covered"
+        return result
+    budget = sum(tests[t]["duration"] for t in selected)
+    timeout = session.config.timeout_factor * budget + session.config.timeout_floor_s
+    started = time.monotonic()
+    outcome = mutate_and_test(item.mutations, test_command(session, selected), timeout)
+    result.seconds = round(time.monotonic() - started, 2)
+    result.status = classify(outcome)
+    if result.status == "killed":
+        failed = FAILED_TEST.search(outcome.output or "")
+        if failed and failed[1] in tests:
+            result.killed_by = failed[1]
+            kills[failed[1]] += 1
+    if result.status in ("survived", "error"):
+        result.detail = (outcome.output or "")[-OUTPUT_EXCERPT_CHARS:]
+    return result
+
+
+@functools.cache
+def _name_uses(copy: Path, path: str) -> dict[int, set[int]]:
+    return contexts.name_uses((copy / path).read_text(encoding="utf-8"))
+
+
+def _readers_lines(copy: Path, path: str, spec: MutationSpec) -> set[int]:
+    """Lines that read what the mutated lines define (module constants, defaults, class attributes)."""
+    uses = _name_uses(copy, path)
+    return set().union(*(uses.get(line, set()) for line in range(spec.start_pos[0], spec.end_pos[0] + 1)))
+
+
+def _as_work_result(result: MutantResult) -> WorkResult:
+    """The cosmic-ray session keeps every mutant's outcome too (`cr-report session.sqlite`)."""
+    if result.status in ("not_covered", "equivalent"):
+        return WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output=result.status, diff=result.diff)
+    if result.status == "error":
+        return WorkResult(worker_outcome=WorkerOutcome.EXCEPTION, output=result.detail, diff=result.diff)
+    outcome = TestOutcome.SURVIVED if result.status == "survived" else TestOutcome.KILLED
+    return WorkResult(worker_outcome=WorkerOutcome.NORMAL, test_outcome=outcome, diff=result.diff)

@@ -1,0 +1,59 @@
+"""Buying power at its edges, through the API: an order that needs exactly the available cash
+fills, and once all of it is reserved the refusal says $0.00. Found by `tradecheck mutate`
+(orders.py: `needed > available` could become `>=`, and the floor of the amount shown could move)."""
+
+import pytest
+
+pytestmark = pytest.mark.capability("test_api")
+
+
+@pytest.mark.flow("API-06", "TRD-07")
+@pytest.mark.parametrize("account", [{"cash": "1500.50"}], indirect=True, ids=["cash-1500.50"])
+def test_a_buy_that_needs_exactly_the_available_cash_fills(account, symbol):
+    order = account.api.place_order(symbol, "buy", 10)  # 10 x 150.05 = 1,500.50
+    assert (order["status"], order["fill_price"]) == ("filled", "150.05")
+    assert account.api.portfolio()["cash"] == "0.00"
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("TRD-07")
+@pytest.mark.parametrize("account", [{"cash": "1400.00"}], indirect=True, ids=["cash-1400"])
+def test_cash_fully_reserved_leaves_zero_available(account, symbol):
+    account.api.place_order(symbol, "buy", 10, limit_price="140.00")  # reserves all 1,400.00
+    response = account.api.request(
+        "POST", "/api/orders", json={"symbol": symbol, "side": "buy", "type": "market", "quantity": 1}
+    )
+    assert (response.status_code, response.json()["error"]["message"]) == (
+        422,
+        "Insufficient cash: this order needs $150.05 but only $0.00 is available.",
+    )
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("TRD-07")
+def test_a_symbol_not_held_cannot_be_sold(account, symbol):
+    response = account.api.request(
+        "POST", "/api/orders", json={"symbol": symbol, "side": "sell", "type": "market", "quantity": 1}
+    )
+    assert (response.status_code, response.json()["error"]["message"]) == (
+        422,
+        f"Insufficient shares: you can sell at most 0 {symbol}.",
+    )
+
+
+@pytest.mark.flow("API-06", "TRD-03")
+@pytest.mark.parametrize(
+    ("side", "limit_price"),
+    [("buy", "150.05"), ("sell", "149.95")],
+    ids=["buy-at-the-ask", "sell-at-the-bid"],
+)
+def test_a_limit_at_exactly_the_quote_fills_on_arrival(account, symbol, side, limit_price):
+    account.api.place_order(symbol, "buy", 10)  # shares to sell
+    order = account.api.place_order(symbol, side, 10, limit_price=limit_price)
+    assert (order["status"], order["fill_price"]) == ("filled", limit_price)
+
+
+@pytest.mark.flow("API-02")
+def test_the_largest_quantity_is_accepted(account, symbol):
+    order = account.api.place_order(symbol, "buy", 10_000, limit_price="1.00")  # rests below the ask
+    assert (order["status"], order["quantity"]) == ("open", 10_000)

@@ -1,0 +1,150 @@
+"""`tradecheck mutate`: bad input gives one line and its exit code; scores and the gate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ci.errors import UsageError
+from ci.mutate import contexts, report
+from ci.mutate.config import load_config, load_equivalents
+from ci.mutate.engine import MutantResult
+
+pytestmark = pytest.mark.unit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = PROJECT_ROOT / "config" / "mutation.yaml"
+
+
+def mutate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ci.mutate", *args],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+
+
+def test_project_config_loads_with_every_module_and_operator():
+    config = load_config(CONFIG, PROJECT_ROOT)
+    assert "papertrade/domain/orders.py" in config.module_files(PROJECT_ROOT)
+    assert "tradecheck/RemoveStatement" in config.operators
+
+
+def test_unknown_module_is_one_line_with_exit_2(tmp_path):
+    result = mutate("--module", "papertrade/nowhere.py", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"tradecheck: error: --module: unknown module 'papertrade/nowhere.py' "
+        f"(no such .py file or folder under {PROJECT_ROOT})"
+    ]
+
+
+def test_unknown_module_in_the_config_names_the_file(tmp_path):
+    config = tmp_path / "mutation.yaml"
+    config.write_text(CONFIG.read_text().replace("papertrade/web/feed.py", "papertrade/web/fed.py"))
+    with pytest.raises(UsageError, match=r"mutation.yaml: modules: unknown module 'papertrade/web/fed.py'"):
+        load_config(config, PROJECT_ROOT)
+
+
+def test_unknown_operator_is_a_usage_error(tmp_path):
+    config = tmp_path / "mutation.yaml"
+    config.write_text("modules: [papertrade/domain]\ntests: [scenarios]\noperators: [core/NoSuchThing]\n")
+    with pytest.raises(UsageError, match=r"operators: unknown operator 'core/NoSuchThing'"):
+        load_config(config, PROJECT_ROOT)
+
+
+def test_equivalent_without_a_reason_is_refused(tmp_path):
+    path = tmp_path / "eq.yaml"
+    path.write_text("equivalents:\n  - {mutant: 'papertrade/domain/money.py:51:32:core/NumberReplacer'}\n")
+    with pytest.raises(
+        UsageError, match=r"equivalents\[0\] needs 'mutant' \(its id\) and a non-empty 'reason'"
+    ):
+        load_equivalents(path)
+
+
+def test_missing_contexts_file_is_one_line_with_exit_2(tmp_path):
+    missing = tmp_path / "contexts.json"
+    result = mutate(
+        "--contexts", str(missing), "--only", "papertrade/domain/money.py:51", "--out", str(tmp_path)
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"tradecheck: error: {missing}: coverage-context file not found "
+        "(run `tradecheck mutate` without --contexts to record one)"
+    ]
+
+
+def test_red_baseline_is_refused_with_exit_3(tmp_path):
+    config = tmp_path / "mutation.yaml"
+    config.write_text(
+        "modules: [papertrade/domain/money.py]\ntests: [tests/ci/mutate_samples/red_suite.py]\n"
+        "operators: [core/NumberReplacer]\n"
+    )
+    result = mutate("--config", str(config), "--out", str(tmp_path / "out"))
+    assert result.returncode == 3
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "tradecheck: error: baseline run is not green: 1 of 1 tests failed "
+            "(first: tests/ci/mutate_samples/red_suite.py::test_always_fails), pytest exit 1; "
+            "mutation testing on a red suite is meaningless"
+        )
+    )
+
+
+def test_run_folder_without_results_is_exit_2(tmp_path):
+    result = mutate("--from-run", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"tradecheck: error: --from-run: {tmp_path}: no results/*.jsonl (not a tradecheck run folder?)"
+    ]
+
+
+def test_bad_shard_is_exit_2(tmp_path):
+    result = mutate("--shard", "3/2", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "--shard: expected I/N with 1 <= I <= N, got '3/2'" in result.stderr
+
+
+def test_lines_run_only_at_start_up_belong_to_the_tests_of_their_module():
+    line_tests = contexts.LineTests(
+        lines={"m.py": {10: {"t1"}, 20: {"t2"}}, "other.py": {5: {"t3"}}}, startup={"m.py": {1, 10}}
+    )
+    assert line_tests.tests_for("m.py", [20]) == {"t2"}
+    assert line_tests.tests_for("m.py", [1]) == {"t1", "t2"}
+    assert line_tests.tests_for("m.py", [99]) == set()
+
+
+def result(status: str, flows=("TRD-01",)) -> MutantResult:
+    return MutantResult(id=status, path="p.py", line=1, operator="op", status=status, flows=list(flows))
+
+
+def test_score_counts_not_covered_against_and_leaves_out_equivalents():
+    results = [result(s) for s in ("killed", "timeout", "survived", "not_covered", "equivalent", "error")]
+    summary = report.summarize(results, threshold=90)
+    assert summary["overall"]["score"] == 50.0  # 2 killed of 4 counted
+    assert summary["passed"] is False
+    assert report.mutation_score_gate(summary) == (
+        50.0,
+        "2 killed, 1 survived, 1 not covered, 1 equivalent, 1 errors",
+    )
+
+
+def test_gate_passes_at_the_threshold():
+    results = [result("killed")] * 9 + [result("survived")]
+    summary = report.summarize(results, threshold=90)
+    assert (summary["overall"]["score"], summary["passed"]) == (90.0, True)
+    assert summary["flows"]["TRD-01"]["score"] == 90.0
+
+
+def test_a_module_constant_is_read_where_its_name_is_used():
+    source = (
+        "LIMIT = 5\nclass Order:\n    cap = LIMIT\n    def fits(self, n):\n        return n <= self.cap\n"
+    )
+    uses = contexts.name_uses(source)
+    assert uses[1] == {3}  # LIMIT, read by the class attribute
+    assert uses[3] == {5}  # Order.cap, read as self.cap

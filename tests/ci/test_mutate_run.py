@@ -1,0 +1,132 @@
+"""`tradecheck mutate` end to end on one line of money.py: a planted weak test lets the mutants
+survive and the report names it; Ctrl-C in the middle of a mutant leaves the working tree clean."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MONEY = "papertrade/domain/money.py"
+WEAK_TEST = "tests/ci/mutate_samples/weak_quote.py::test_quote_answers"
+STRONG_TEST = "tests/ci/mutate_samples/strong_quote.py::test_quote_has_exact_prices"
+
+
+def positive_cents_line() -> int:
+    """The line of cents_to_str that splits a non-negative amount (the one a quote's prices run)."""
+    lines = (PROJECT_ROOT / MONEY).read_text(encoding="utf-8").splitlines()
+    return max(n for n, text in enumerate(lines, 1) if "divmod(cents, 100)" in text)
+
+
+def config(tmp_path: Path, *tests: str) -> Path:
+    path = tmp_path / "mutation.yaml"
+    files = ", ".join(test.partition("::")[0] for test in tests)
+    path.write_text(f"modules: [{MONEY}]\ntests: [{files}]\noperators: [core/NumberReplacer]\n")
+    return path
+
+
+def mutate_command(tmp_path: Path, *tests: str) -> list[str]:
+    return [
+        sys.executable, "-m", "ci.mutate", "--config", str(config(tmp_path, *tests)),
+        "--only", f"{MONEY}:{positive_cents_line()}", "--out", str(tmp_path / "out"),
+    ]  # fmt: skip
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+def test_weak_test_lets_mutants_survive_and_the_report_names_it(tmp_path):
+    run = subprocess.run(
+        mutate_command(tmp_path, WEAK_TEST),
+        cwd=PROJECT_ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr  # the gate fails: nothing killed
+    body = json.loads((tmp_path / "out" / "mutation.json").read_text())
+    survivors = [(m["status"], m["tests"]) for m in body["mutants"]]
+    assert survivors == [("survived", [WEAK_TEST]), ("survived", [WEAK_TEST])]
+    section = (tmp_path / "out" / "mutation.md").read_text()
+    assert f"executed by 1 test(s): `{WEAK_TEST}`" in section
+    assert "+    whole, frac = divmod(cents, 99)" in section
+    assert "mutation_score 0.00 % (>= 90 %) FAILED" in run.stdout
+
+
+def test_strong_test_kills_the_same_mutants(tmp_path):
+    run = subprocess.run(
+        mutate_command(tmp_path, STRONG_TEST), cwd=PROJECT_ROOT, env=env(), capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    body = json.loads((tmp_path / "out" / "mutation.json").read_text())
+    assert [m["status"] for m in body["mutants"]] == ["killed", "killed"]
+
+
+def tree_state() -> tuple[str, str]:
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "papertrade"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    ).stdout
+    return status, hashlib.sha256((PROJECT_ROOT / MONEY).read_bytes()).hexdigest()
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and text.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling a file and a process list: there is nothing to await on
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_ctrl_c_during_a_mutant_leaves_the_tree_clean(tmp_path):
+    before = tree_state()
+    original = (PROJECT_ROOT / MONEY).read_text(encoding="utf-8")
+    log = tmp_path / "mutate.log"
+    with log.open("w") as out:
+        runner = subprocess.Popen(
+            mutate_command(tmp_path, WEAK_TEST), cwd=PROJECT_ROOT, env=env(),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell ignores it
+        )  # fmt: skip
+    try:
+        copy_line = wait_for(
+            lambda: next((line for line in log.read_text().splitlines() if line.startswith("copy: ")), None),
+            120,
+            "the copy",
+        )
+        copy = Path(copy_line.split()[1])
+        # Interrupt while the mutant is on disk in the copy and its tests are running.
+        wait_for(lambda: (copy / MONEY).exists() and (copy / MONEY).read_text() != original, 180, "a mutant")
+        wait_for(lambda: processes_mentioning("ci.mutate.child"), 60, "the mutant's test run")
+        os.killpg(runner.pid, signal.SIGINT)
+        assert runner.wait(timeout=60) == 130, log.read_text()
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert "tradecheck: interrupted" in log.read_text()
+    assert tree_state() == before
+    assert not copy.exists()
+    wait_for(lambda: not processes_mentioning(str(copy)), 30, "the mutant's pytest and app to end")
