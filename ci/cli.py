@@ -234,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tradecheck: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except OSError as exc:  # the machine's trouble (disk full, no permission), not the app's
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"tradecheck: error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return INFRASTRUCTURE
     except Exception as exc:  # a bug in tradecheck: still one line, unless asked for the traceback
         if os.environ.get("TRADECHECK_DEBUG"):
             raise

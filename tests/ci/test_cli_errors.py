@@ -1,7 +1,9 @@
 """Every bad input: one line `tradecheck: error: ...` on stderr, the documented exit code, no
 traceback, and nothing left half-written."""
 
+import errno
 import json
+import os
 
 import pytest
 from tradecheck_builders import closed_port, result_record
@@ -16,7 +18,8 @@ pytestmark = pytest.mark.unit
     [
         (
             ["run", "--profile", "fast"],
-            "tradecheck: error: unknown profile 'fast' (choose from: smoke, regression, nightly, release, mutation)",
+            "tradecheck: error: unknown profile 'fast' "
+            "(choose from: smoke, regression, nightly, release, mutation)",
         ),
         (["run"], "tradecheck: error: the following arguments are required: --profile"),
         (
@@ -299,3 +302,28 @@ def test_a_dead_browser_server_stops_the_run_before_any_test(project, tradecheck
     assert len(err) == 1
     assert err[0].startswith(f"tradecheck: error: browser server unreachable: {endpoint} (")
     assert not (project / "reports").exists()
+
+
+def test_a_full_disk_while_signing_off_is_infrastructure(
+    project, tradecheck, make_run_dir, fake_allure, monkeypatch
+):
+    """The sign-off cannot be written: one line, exit 3, and reports/latest still names the earlier run."""
+    (project / "reports" / "runs" / "earlier").mkdir(parents=True)
+    (project / "reports" / "latest").symlink_to("runs/earlier")
+    shard = make_run_dir("a", [result_record("s::a[chromium]")])
+    target = project / "reports" / "runs" / "merged"
+
+    from ci import rundata
+
+    write = rundata.write_json_atomically
+
+    def full_disk(path, data):  # the disk fills up as the sign-off is written
+        if path.name == "signoff.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(path, data)
+
+    monkeypatch.setattr("ci.rundata.write_json_atomically", full_disk)
+    code, _, err = tradecheck("merge", str(shard), "--out", str(target))
+    assert code == 3
+    assert err == [f"tradecheck: error: cannot write {target / 'signoff.json'}: No space left on device"]
+    assert os.readlink(project / "reports" / "latest") == "runs/earlier"
