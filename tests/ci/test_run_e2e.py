@@ -206,9 +206,9 @@ def test_pytest_rejecting_the_arguments_is_a_usage_error(synthetic, tradecheck):
 def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
     synthetic, tradecheck, interrupt
 ):
-    code, _, _ = tradecheck("run", "--profile", "nightly", "--browsers", "chromium", "--workers", "0")
+    code, _, _ = tradecheck("run", "--profile", "regression", "--browsers", "chromium", "--workers", "0")
     latest = synthetic / "reports" / "latest"
-    history = synthetic / "reports" / "history" / "nightly.jsonl"
+    history = synthetic / "reports" / "history" / "regression.jsonl"
     before = (os.readlink(latest), history.read_text())
     assert code in (0, 1)
 
@@ -220,7 +220,7 @@ def test_an_interrupted_run_leaves_the_previous_report_and_history_untouched(
             "ci",
             "run",
             "--profile",
-            "nightly",
+            "regression",
             "--browsers",
             "chromium",
             "--workers",
