@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from tradecheck_builders import closed_port
 
-from ci import allure, runs, secrets
+from ci import allure, secrets
+from ci import run as run_command
 from ci.gates import GATES
 from ci.rundata import load_run
 from harness.redaction import SECRETS_FILE_VARIABLE, append_secrets, read_secrets
@@ -185,7 +186,7 @@ def harness_project(project, tmp_path, monkeypatch):
     shutil.copy(PROJECT_ROOT / "pyproject.toml", project / "pyproject.toml")
     monkeypatch.setenv("PLANTED_PASSWORD", PASSWORD)
     monkeypatch.setenv("PLANTED_VALUES", str(tmp_path / "values.jsonl"))
-    monkeypatch.setattr(runs, "installed_browsers", lambda: ["chromium"])
+    monkeypatch.setattr(run_command, "installed_browsers", lambda: ["chromium"])
     if not allure.cli_path().is_file():
         pytest.skip("Allure CLI not installed (npm ci --prefix ci)")
     return project
