@@ -32,6 +32,7 @@ from harness.api_client import PaperTradeApi
 from harness.axe import AxeUnavailable, axe_script
 from harness.embedded_app import AppStartError, EmbeddedApp
 from harness.local_browsers import BrowserUnavailable, chromium_flags, has_managed_browser, system_executable
+from harness.redaction import redact_text
 from harness.webquality import WebQualityConfig, WebQualityConfigError, load_web_quality
 
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -291,6 +292,11 @@ def audit_once(binary: Path, chrome: str, url: str, preset: str, cookie: str | N
     if finished.returncode != 0 or not report.is_file():
         tail = (finished.stderr or finished.stdout).strip().splitlines()[-1:] or ["no output"]
         raise InfrastructureError(f"lighthouse: {url} failed (exit {finished.returncode}): {tail[0]}")
+    if cookie:  # Lighthouse writes its settings, the Cookie header included, into both reports
+        values = [part.split("=", 1)[-1] for part in cookie.split("; ")]
+        for written in (report, out.with_name(out.name + ".report.html")):
+            if written.is_file():
+                written.write_text(redact_text(written.read_text(encoding="utf-8"), values), encoding="utf-8")
     return summarize(json.loads(report.read_text(encoding="utf-8")), url)
 
 
