@@ -1,0 +1,17 @@
+"""The watchlist through the JSON API: what the dashboard's watchlist is built from."""
+
+import pytest
+
+pytestmark = pytest.mark.capability("test_api")
+
+
+@pytest.mark.flow("DASH-02")
+def test_a_watched_symbol_is_listed_with_its_quote_until_removed(account, symbol):
+    account.api.watch(symbol)
+    listed = account.api.call("GET", "/api/watchlist", 200)["quotes"]
+    assert [(q["symbol"], q["bid"], q["ask"]) for q in listed if q["symbol"] == symbol] == [
+        (symbol, "149.95", "150.05")
+    ]
+    remaining = account.api.call("DELETE", f"/api/watchlist/{symbol}", 200)["quotes"]
+    assert symbol not in [q["symbol"] for q in remaining]
+    assert symbol not in [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
