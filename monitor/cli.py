@@ -21,7 +21,6 @@ import json
 import os
 from pathlib import Path
 
-from ci.errors import UsageError
 from harness.yamlfile import REPO_ROOT
 from monitor.config import DEFAULT_CONFIG, MonitorConfig, load_config, parse_duration
 from monitor.report import as_json, report, slo_table
@@ -147,24 +146,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m monitor ...`: the same command line as `tradecheck monitor ...`."""
+    """`python -m monitor ...`: `tradecheck monitor ...`, with its one-line errors and exit codes."""
     import sys
 
-    from ci.errors import INTERRUPTED, TradecheckError
+    from ci.cli import main as tradecheck
 
-    class Parser(argparse.ArgumentParser):
-        def error(self, message: str):
-            raise UsageError(message)
-
-    root = Parser(prog="tradecheck")
-    commands = root.add_subparsers(dest="command", parser_class=Parser)
-    add_parser(commands)
-    try:
-        args = root.parse_args(["monitor", *(sys.argv[1:] if argv is None else argv)])
-        return run(args)
-    except TradecheckError as exc:
-        print(f"tradecheck: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("tradecheck: interrupted", file=sys.stderr)
-        return INTERRUPTED
+    return tradecheck(["monitor", *(sys.argv[1:] if argv is None else argv)])

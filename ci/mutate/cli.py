@@ -155,15 +155,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ci.mutate`: the same command without the rest of tradecheck."""
-    from ci.errors import TradecheckError
+    """`python -m ci.mutate`: `tradecheck mutate ...`, with its one-line errors and exit codes."""
+    from ci.cli import main as tradecheck
 
-    args = parse(sys.argv[1:] if argv is None else argv)
-    try:
-        return run(args)
-    except TradecheckError as exc:
-        print(f"tradecheck: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("tradecheck: interrupted", file=sys.stderr)
-        return 130
+    return tradecheck(["mutate", *(sys.argv[1:] if argv is None else argv)])
