@@ -13,12 +13,12 @@ or a page that does not load is an InfrastructureError (exit 3).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,7 +30,7 @@ from pathlib import Path
 from ci.errors import InfrastructureError, TradecheckError, UsageError
 from harness.api_client import PaperTradeApi
 from harness.axe import AxeUnavailable, axe_script
-from harness.embedded_app import AppStartError, EmbeddedApp
+from harness.embedded_app import AppStartError, temporary_app
 from harness.local_browsers import BrowserUnavailable, chromium_flags, has_managed_browser, system_executable
 from harness.redaction import redact_text
 from harness.webquality import WebQualityConfig, WebQualityConfigError, load_web_quality
@@ -229,16 +229,12 @@ def target(base_url: str | None) -> Iterator[str]:
     if base_url:
         yield base_url.rstrip("/")
         return
-    with tempfile.TemporaryDirectory(prefix="tradecheck-lighthouse-") as workdir:
-        app = EmbeddedApp(Path(workdir))
+    with contextlib.ExitStack() as stack:
         try:
-            url = app.start()
+            app = stack.enter_context(temporary_app("tradecheck-lighthouse-"))
         except AppStartError as exc:
             raise InfrastructureError(f"lighthouse: {exc}") from None
-        try:
-            yield url
-        finally:
-            app.stop()
+        yield app.base_url
 
 
 def arrange_account(base_url: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ import requests
 from sqlalchemy.exc import SQLAlchemyError
 
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
-from harness.embedded_app import AppStartError, EmbeddedApp
+from harness.embedded_app import AppStartError, temporary_app
 from harness.environments import ENV_VARIABLE, ConfigError, Target, resolve_settings
 from monitor.alerts import AlertEngine
 from monitor.checks import NEEDS_CREDENTIALS, CheckFailed, Credentials, Interrupted, Runner
@@ -90,10 +89,9 @@ def target_url(target: Target, base_url: str | None, log: Callable[[str], None])
     if base_url:
         yield base_url
         return
-    with tempfile.TemporaryDirectory(prefix="tradecheck-monitor-") as workdir:
-        app = EmbeddedApp(Path(workdir))
+    with contextlib.ExitStack() as stack:
         try:
-            url = app.start()
+            app = stack.enter_context(temporary_app("tradecheck-monitor-"))
         except AppStartError as exc:
             lines = str(exc).splitlines()
             last = lines[-1].strip() if len(lines) > 1 else ""
@@ -101,11 +99,8 @@ def target_url(target: Target, base_url: str | None, log: Callable[[str], None])
             raise InfrastructureError(
                 lines[0].split("; log ")[0] + (f"; its log ends: {last}" if last else "")
             ) from None
-        log(f"monitor: started the embedded PaperTrade at {url} in {app.startup_seconds:.1f} s")
-        try:
-            yield url
-        finally:
-            app.stop()
+        log(f"monitor: started the embedded PaperTrade at {app.base_url} in {app.startup_seconds:.1f} s")
+        yield app.base_url
 
 
 def resolve_target(
