@@ -91,6 +91,19 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def pytest_processes_in(folder: Path) -> list[int]:
+    """pytest processes working in `folder`. A mutant's test command starts as `ci.mutate.child`
+    and execs pytest at once, so its command line names pytest, not the child, while it runs."""
+    found = []
+    for pid in processes_mentioning("pytest"):
+        try:
+            if Path(f"/proc/{pid}/cwd").resolve() == folder.resolve():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
 def wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -120,7 +133,7 @@ def test_ctrl_c_during_a_mutant_leaves_the_tree_clean(tmp_path):
         copy = Path(copy_line.split()[1])
         # Interrupt while the mutant is on disk in the copy and its tests are running.
         wait_for(lambda: (copy / MONEY).exists() and (copy / MONEY).read_text() != original, 180, "a mutant")
-        wait_for(lambda: processes_mentioning("ci.mutate.child"), 60, "the mutant's test run")
+        wait_for(lambda: pytest_processes_in(copy), 60, "the mutant's test run")
         os.killpg(runner.pid, signal.SIGINT)
         assert runner.wait(timeout=60) == 130, log.read_text()
     finally:
