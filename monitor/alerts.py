@@ -29,7 +29,7 @@ EMOJI = {"down": "🔴", "degraded": "🟠", "recovered": "✅", "reminder": "�
 WEBHOOK_POLICY = notify.Policy(timeout_s=3.0, attempts=2, backoff_s=1.0, deadline_s=8.0)
 TARGET_KEY = "target"
 BURN_KEY = "burn"
-SCREENSHOTS = "no screenshot or trace (API check)"
+NO_ARTIFACTS = "no screenshot or trace (API check)"
 
 
 def check_state(previous: str | None, recent: Sequence[Result], rules: Alerts) -> str:
@@ -70,7 +70,8 @@ class Alert:
 def _failure_line(result: Result) -> str:
     return (
         f"• `{result.check}` failed at step `{result.step}`: {result.error} "
-        f"(request id {result.request_id or '-'}; {SCREENSHOTS})"
+        f"(request id {result.request_id or '-'}; "
+        f"{f'screenshot and trace in {result.artifacts}' if result.artifacts else NO_ARTIFACTS})"
     )
 
 

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,11 +28,14 @@ USER_AGENT = "tradecheck-monitor"
 
 
 class CheckFailed(Exception):
-    def __init__(self, step: str, error: str, request_id: str | None = None) -> None:
+    def __init__(
+        self, step: str, error: str, request_id: str | None = None, artifacts: str | None = None
+    ) -> None:
         super().__init__(f"{step}: {error}")
         self.step = step
         self.error = error
         self.request_id = request_id
+        self.artifacts = artifacts  # a browser check's folder with its screenshot and trace
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ CHECKS: dict[str, Callable[[Probe], None]] = {
     "quotes": check_quotes,
     "stream": check_stream,
 }
-NEEDS_CREDENTIALS = ("login_portfolio", "stream")
+NEEDS_CREDENTIALS = ("login_portfolio", "stream", "browser")  # browser: journey_account
 
 
 class Interrupted(Exception):
@@ -190,7 +193,8 @@ class Runner:
     credentials: CredentialSource | None
     stop: threading.Event
     clock: Callable[[], float] = time.perf_counter
-    checks: dict[str, Callable[[Probe], None]] | None = None
+    # kind -> function; a function may return the duration (ms) to grade instead of the wall time
+    checks: Mapping[str, Callable[[Probe], float | None]] | None = None
 
     def run(self, check: Check) -> Result:
         """One check with its retries; raises Interrupted when stopped during a retry wait."""
@@ -206,7 +210,7 @@ class Runner:
             if attempt > len(waits):
                 return Result(
                     check.name, self.location, self.target, started_at, elapsed_ms, DOWN, attempt,
-                    failure.step, failure.error, failure.request_id,
+                    failure.step, failure.error, failure.request_id, failure.artifacts,
                 )  # fmt: skip
             if self.stop.wait(waits[attempt - 1]):
                 raise Interrupted()
@@ -215,8 +219,9 @@ class Runner:
         function = (self.checks or CHECKS)[check.kind]
         probe = Probe(self.base_url, check, self.credentials)
         begin = self.clock()
+        measured = None
         try:
-            function(probe)
+            measured = function(probe)
             failure = None
         except CheckFailed as exc:
             failure = exc
@@ -224,4 +229,5 @@ class Runner:
             failure = CheckFailed("check", f"{type(exc).__name__}: {_first_line(exc)}", probe.request_id)
         finally:
             probe.close()
-        return failure, round((self.clock() - begin) * 1000, 3)
+        wall_ms = round((self.clock() - begin) * 1000, 3)
+        return failure, measured if failure is None and measured is not None else wall_ms

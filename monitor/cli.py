@@ -1,7 +1,9 @@
 """`tradecheck monitor`: synthetic checks on a schedule, and `tradecheck monitor report`.
 
   tradecheck monitor [--once | --cycles N | --duration 10m] [--env ENV] [--base-url URL]
-                     [--location NAME] [--store URL] [--status-dir DIR] [--check NAME]...
+                     [--environments FILE]
+                     [--location NAME] [--store URL] [--status-dir DIR] [--artifacts-dir DIR]
+                     [--check NAME]...
                      [--interval 30s] [--notify URL] [--config FILE]
   tradecheck monitor report [--window 30d] [--location NAME] [--store URL] [--json]
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from harness.yamlfile import REPO_ROOT
@@ -49,7 +52,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--env", help="environment of config/environments.yaml (default: the config's target)"
     )
     parser.add_argument("--base-url", help="the target's URL (no embedded app is started)")
+    parser.add_argument(
+        "--environments",
+        type=Path,
+        metavar="FILE",
+        help="the environments file (default config/environments.yaml)",
+    )
     parser.add_argument("--status-dir", type=Path, help="where status.html, status.json, metrics.prom go")
+    parser.add_argument(
+        "--artifacts-dir", type=Path, help="where failed browser checks keep screenshots and traces"
+    )
     parser.add_argument("--check", action="append", metavar="NAME", help="only this check (repeatable)")
     parser.add_argument("--interval", metavar="DURATION", help="every check's interval, e.g. 10s")
     parser.add_argument(
@@ -116,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         duration_s=parse_duration(args.duration, "--duration") if args.duration else None,
     )
     status_dir = args.status_dir or (REPO_ROOT / config.status_dir)
+    if args.artifacts_dir:
+        config = replace(config, artifacts_dir=args.artifacts_dir.resolve())
     return run_monitor(
         config,
         env=args.env,
@@ -124,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         status_dir=status_dir,
         webhook_url=args.notify or os.environ.get(WEBHOOK_VARIABLE) or None,
         limits=limits,
+        environments=args.environments,
     )
 
 

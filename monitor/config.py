@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from ci.errors import UsageError
+from harness.local_browsers import BROWSERS
 from harness.yamlfile import CONFIG_DIR, ConfigFileError, display_path, read_mapping
 
 DEFAULT_CONFIG = CONFIG_DIR / "monitor.yaml"
-CHECK_KINDS = ("health", "ready", "login_portfolio", "quotes", "stream")
+CHECK_KINDS = ("health", "ready", "login_portfolio", "quotes", "stream", "browser")
 RETRY_STRATEGIES = ("fixed", "linear", "exponential")
-TOP_KEYS = ("target", "location", "locations", "store", "status_dir", "slo", "defaults", "checks", "alerts")
-CHECK_KEYS = ("kind", "interval", "timeout", "degraded", "retry", "symbol")
+TOP_KEYS = (
+    "target", "location", "locations", "store", "status_dir", "artifacts", "slo", "defaults", "checks",
+    "alerts",
+)  # fmt: skip
+CHECK_KEYS = ("kind", "interval", "timeout", "degraded", "retry", "symbol", "select", "browser")
+BROWSER_KEYS = ("select", "browser")  # only for kind browser
 UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 
@@ -67,6 +72,8 @@ class Check:
     degraded_ms: float
     retry: Retry
     symbol: str = "AAPL"
+    select: str = "monitor"  # kind browser: the pytest -m expression of its journeys
+    browser: str = "chromium"
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class MonitorConfig:
     windows: tuple[float, ...]  # seconds
     checks: tuple[Check, ...]
     alerts: Alerts = field(default_factory=Alerts)
+    artifacts_dir: Path = Path("reports/monitor/artifacts")  # browser checks' failed runs
+    artifacts_keep: int = 20  # per check, the newest
 
     def check(self, name: str) -> Check:
         for check in self.checks:
@@ -160,7 +169,19 @@ def load_config(path: Path = DEFAULT_CONFIG) -> MonitorConfig:
             _check(name, entry, defaults, f"{where}: checks.{name}") for name, entry in checks.items()
         ),
         alerts=_alerts(_mapping(data.get("alerts", {}), f"{where}: alerts"), f"{where}: alerts"),
+        **_artifacts(_mapping(data.get("artifacts", {}), f"{where}: artifacts"), f"{where}: artifacts"),
     )
+
+
+def _artifacts(data: dict[str, Any], where: str) -> dict[str, Any]:
+    _no_unknown(data, ("dir", "keep"), where)
+    folder = data.get("dir", "reports/monitor/artifacts")
+    if not isinstance(folder, str) or not folder.strip():
+        raise MonitorConfigError(f"{where}.dir: expected a folder path, got {folder!r}")
+    return {
+        "artifacts_dir": Path(folder),
+        "artifacts_keep": _positive_int(data.get("keep", 20), f"{where}.keep"),
+    }
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
@@ -197,6 +218,17 @@ def _check(name: str, entry: Any, defaults: dict[str, Any], where: str) -> Check
         raise MonitorConfigError(
             f"{where}.retry.strategy: expected one of {', '.join(RETRY_STRATEGIES)}, got {strategy!r}"
         )
+    browser_keys = sorted(set(entry) & set(BROWSER_KEYS))
+    if browser_keys and kind != "browser":
+        raise MonitorConfigError(f"{where}.{browser_keys[0]}: only for checks of kind browser")
+    select_expression = merged.get("select", "monitor")
+    if not isinstance(select_expression, str) or not select_expression.strip():
+        raise MonitorConfigError(
+            f"{where}.select: expected a pytest -m expression, got {select_expression!r}"
+        )
+    browser = merged.get("browser", "chromium")
+    if browser not in BROWSERS:
+        raise MonitorConfigError(f"{where}.browser: expected one of {', '.join(BROWSERS)}, got {browser!r}")
     return Check(
         name=name,
         kind=kind,
@@ -209,6 +241,8 @@ def _check(name: str, entry: Any, defaults: dict[str, Any], where: str) -> Check
             delay_s=parse_duration(retry.get("delay", "1s"), f"{where}.retry.delay"),
         ),
         symbol=str(merged.get("symbol", "AAPL")),
+        select=select_expression,
+        browser=browser,
     )
 
 

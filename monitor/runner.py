@@ -21,8 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from ci.errors import INTERRUPTED, InfrastructureError, UsageError
 from harness.embedded_app import AppStartError, temporary_app
 from harness.environments import ENV_VARIABLE, ConfigError, Target, resolve_settings
+from harness.local_browsers import available_browsers, install_hint
+from harness.yamlfile import REPO_ROOT, display_path
 from monitor.alerts import AlertEngine
-from monitor.checks import NEEDS_CREDENTIALS, CheckFailed, Credentials, Interrupted, Runner
+from monitor.browser import BrowserCheck
+from monitor.checks import CHECKS, NEEDS_CREDENTIALS, CheckFailed, Credentials, Interrupted, Runner
 from monitor.config import MonitorConfig
 from monitor.statuspage import probe_directory, snapshot, write_status
 from monitor.store import Result, Store, safe_url
@@ -138,11 +141,14 @@ def run_monitor(
             "for the sign-in checks (or the test_api capability)"
         )
     probe_directory(status_dir)
+    checks = dict(CHECKS)
+    if any(c.kind == "browser" for c in config.checks):
+        checks["browser"] = browser_check(config, target.name, environments)
     store = Store(store_url)
     log(f"monitor: target {target.name}, location {config.location}, store {safe_url(store_url)}")
     try:
         with stop_on_signals(stop), target_url(target, resolved_url, log) as url:
-            return _loop(config, target, url, store, status_dir, webhook_url, limits, log, stop)
+            return _loop(config, target, url, store, status_dir, webhook_url, limits, log, stop, checks)
     finally:
         store.close()
 
@@ -157,6 +163,7 @@ def _loop(
     limits: Limits,
     log: Callable[[str], None],
     stop: threading.Event,
+    checks: dict[str, Callable[..., float | None]],
 ) -> int:
     credentials = LazyCredentials(target, url)
     if any(c.kind in NEEDS_CREDENTIALS for c in config.checks):
@@ -164,7 +171,7 @@ def _loop(
         # hashing) does not count against a check's timeout; a failure here is retried by the checks
         with contextlib.suppress(CheckFailed):
             credentials.get()
-    runner = Runner(url, config.location, target.name, credentials.get, stop)
+    runner = Runner(url, config.location, target.name, credentials.get, stop, checks=checks)
     engine = AlertEngine(store, config, target.name, webhook_url, log=log)
     started = time.monotonic()
     deadline = None if limits.duration_s is None else started + limits.duration_s
@@ -204,10 +211,28 @@ def _loop(
                 return INTERRUPTED
 
 
+def browser_check(config: MonitorConfig, env: str, environments: Path | None) -> BrowserCheck:
+    """The browser check kind for this environment; its browsers must be installed (exit 3)."""
+    here = available_browsers()
+    for check in config.checks:
+        if check.kind == "browser" and check.browser not in here:
+            raise InfrastructureError(
+                f"check {check.name}: {check.browser} is not installed here; "
+                f"install it with: {install_hint(check.browser)}"
+            )
+    folder = config.artifacts_dir if config.artifacts_dir.is_absolute() else REPO_ROOT / config.artifacts_dir
+    probe_directory(
+        folder, f"{display_path(config.path)}: artifacts.dir: cannot write browser-check artifacts"
+    )
+    return BrowserCheck(env, environments, folder, config.artifacts_keep)
+
+
 def describe(result: Result) -> str:
     """One console line per result."""
     attempts = "" if result.attempts == 1 else f" ({result.attempts} attempts)"
     detail = f" — {result.step}: {result.error}" if result.error else ""
+    if result.artifacts:
+        detail += f" (screenshot and trace in {result.artifacts})"
     return (
         f"{result.started_at:%H:%M:%S} {result.location} {result.check} {result.status} "
         f"{result.duration_ms:.0f} ms{attempts}{detail}"

@@ -38,17 +38,15 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def probe_directory(directory: Path) -> None:
-    """Fail before the first check when the status page cannot be written (exit 2)."""
+def probe_directory(directory: Path, purpose: str = "--status-dir: cannot write the status page") -> None:
+    """Fail before the first check when `directory` cannot be written (exit 2)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=".probe.", dir=directory)
         os.close(descriptor)
         os.unlink(temporary)
     except OSError as exc:
-        raise UsageError(
-            f"--status-dir: cannot write the status page to {directory} ({exc.strerror})"
-        ) from None
+        raise UsageError(f"{purpose} to {directory} ({exc.strerror})") from None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -93,6 +91,7 @@ def snapshot(store: Store, config: MonitorConfig, target: str, now: datetime) ->
                     "step": latest.step,
                     "error": latest.error,
                     "request_id": latest.request_id,
+                    "artifacts": latest.artifacts,
                 },
                 "windows": windows.get(name, []),
                 "uptime_days": bars,
@@ -115,6 +114,7 @@ def snapshot(store: Store, config: MonitorConfig, target: str, now: datetime) ->
                 "step": incident.step,
                 "cause": incident.cause,
                 "request_id": incident.request_id,
+                "artifacts": incident.artifacts,
             }
         )
     state = max(

@@ -57,6 +57,7 @@ results = Table(
     Column("step", String(128)),
     Column("error", Text),
     Column("request_id", String(128)),
+    Column("artifacts", String(1024)),  # a browser check's failure: its screenshot and trace folder
     Index("ix_monitor_results_check_time", "check_name", "started_at"),
 )
 incidents = Table(
@@ -70,6 +71,7 @@ incidents = Table(
     Column("step", String(128)),
     Column("cause", Text),
     Column("request_id", String(128)),
+    Column("artifacts", String(1024)),
 )
 alert_state = Table(
     "monitor_alert_state",
@@ -95,6 +97,7 @@ class Result:
     step: str | None = None
     error: str | None = None
     request_id: str | None = None
+    artifacts: str | None = None  # where a browser check left its screenshot and trace
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Incident:
     step: str | None
     cause: str | None
     request_id: str | None
+    artifacts: str | None = None
 
 
 @dataclass
@@ -172,6 +176,7 @@ class Store:
             "step": result.step,
             "error": (result.error or None) and result.error[:2000],
             "request_id": result.request_id,
+            "artifacts": result.artifacts,
         }
 
     def recent(self, check: str, location: str, limit: int) -> list[Result]:
@@ -220,6 +225,7 @@ class Store:
                     "step": first_failure.step,
                     "cause": (first_failure.error or "")[:2000] or None,
                     "request_id": first_failure.request_id,
+                    "artifacts": first_failure.artifacts,
                 },
             )
 
@@ -249,6 +255,7 @@ class Store:
                 r["step"],
                 r["cause"],
                 r["request_id"],
+                r["artifacts"],
             )
             for r in rows
         ]
@@ -341,6 +348,7 @@ def _result(row: Any) -> Result:
         step=row["step"],
         error=row["error"],
         request_id=row["request_id"],
+        artifacts=row["artifacts"],
     )
 
 

@@ -106,6 +106,20 @@ def test_an_outage_sends_exactly_one_down_and_one_recovered(store, engine, confi
     )
 
 
+def test_a_failed_browser_check_names_its_screenshot_and_trace_folder(store, engine, config, webhook):
+    journeys = replace(config.checks[0], name="journeys", kind="browser")
+    config = replace(config, checks=(journeys,))
+    for n in range(2):
+        failed = make_result("journeys", DOWN, T0 + seconds(30 * n))
+        store.add(replace(failed, step="test_x[chromium]", request_id=None, artifacts="/srv/monitor/j/1"))
+        engine.evaluate(config.checks, T0 + seconds(30 * n + 1))
+    assert (
+        "• `journeys` failed at step `test_x[chromium]`: HTTP 503: injected_fault "
+        "(request id -; screenshot and trace in /srv/monitor/j/1)" in webhook.payloads[0]["text"]
+    )
+    assert store.incidents(T0)[0].artifacts == "/srv/monitor/j/1"
+
+
 def test_a_single_failure_below_the_rule_sends_nothing(store, engine, config, webhook):
     feed(store, engine, config, [UP, DOWN, UP, DOWN, UP])
     assert webhook.payloads == []

@@ -30,7 +30,7 @@ def fails(capsys, argv: list[str], code: int) -> str:
     return lines[0]
 
 
-KNOWN_CHECKS = "health, ready, login_portfolio, quotes, stream"
+KNOWN_CHECKS = "health, ready, login_portfolio, quotes, stream, journeys"
 A_DURATION = "expected a duration like 30s, 5m, 1h or 7d"
 BAD_INPUT = {
     "unknown-check": (

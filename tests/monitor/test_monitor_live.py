@@ -45,6 +45,8 @@ def run_once(tmp_path, base_url):
             store_url,
             "--status-dir",
             str(tmp_path / "status"),
+            "--artifacts-dir",
+            str(tmp_path / "artifacts"),
         ]
         assert main([*argv, *extra]) == 0
         store = Store(store_url)
@@ -58,7 +60,7 @@ def run_once(tmp_path, base_url):
 
 def test_once_runs_every_check_and_writes_the_status_page(run_once, tmp_path):
     results = run_once()
-    assert sorted(results) == ["health", "login_portfolio", "quotes", "ready", "stream"]
+    assert sorted(results) == ["health", "journeys", "login_portfolio", "quotes", "ready", "stream"]
     assert {r.status for r in results.values()} <= {UP, DEGRADED}  # passed (slow is fine on a busy machine)
     assert sorted(p.name for p in (tmp_path / "status").iterdir()) == [
         "metrics.prom",

@@ -58,6 +58,7 @@ def test_json_has_the_state_the_incident_and_the_slo(page_data):
             "step": "GET /health",
             "cause": "HTTP 503: injected_fault",
             "request_id": "mon-health-120100",
+            "artifacts": None,
         }
     ]
     one_hour = health["windows"][0]
