@@ -68,3 +68,15 @@ def test_gitlab_publishes_junit_once_and_every_job_has_rules_and_is_interruptibl
     assert "when" not in jobs["tradecheck:report"]  # GitLab refuses a job-level `when` with rules
     history = [c for c in jobs["tradecheck:report"]["cache"] if c["paths"] == ["reports/history/"]]
     assert history == [{"key": "tradecheck-history-$TRADECHECK_PROFILE", "paths": ["reports/history/"]}]
+
+
+def test_nightly_and_release_run_the_app_on_postgresql_and_other_profiles_on_sqlite(github, gitlab):
+    shard = github["jobs"]["e2e"]
+    assert shard["services"]["postgres"]["image"].startswith("postgres:")
+    (run,) = [step for step in shard["steps"] if "--shard" in step.get("run", "")]
+    chooser = run["env"]["TRADECHECK_APP_DATABASE_URL"]
+    assert """contains(fromJSON('["nightly", "release"]'), env.PROFILE)""" in chooser
+    assert chooser.rstrip().endswith("|| '' }}")  # empty: SQLite
+    job = gitlab["tradecheck:shard"]
+    assert job["services"][0]["name"].startswith("postgres:")
+    assert 'if [ "$TRADECHECK_PROFILE" = nightly ] || [ "$TRADECHECK_PROFILE" = release ]' in job["script"][0]
