@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,11 +73,18 @@ def from_coverage_dir(directory: Path, measured_root: Path) -> LineTests:
         raise ContextsError(f"{directory}: no coverage data files (.coverage.*) with per-test contexts")
     import coverage
 
-    combined = coverage.CoverageData(basename=str(directory / ".coverage-contexts"))
-    try:
-        coverage.data.combine_parallel_data(combined, data_paths=[str(p) for p in data_files], keep=True)
-    except coverage.exceptions.CoverageException as exc:
-        raise ContextsError(f"{directory}: coverage data unusable: {exc}") from exc
+    # Combined in a folder of its own: the run folder is only read, and shards that read the
+    # same run at once do not write one file together.
+    with tempfile.TemporaryDirectory(prefix="tradecheck-contexts-") as scratch:
+        combined = coverage.CoverageData(basename=str(Path(scratch) / ".coverage-contexts"))
+        try:
+            coverage.data.combine_parallel_data(combined, data_paths=[str(p) for p in data_files], keep=True)
+        except coverage.exceptions.CoverageException as exc:
+            raise ContextsError(f"{directory}: coverage data unusable: {exc}") from exc
+        return _line_tests(combined, directory, measured_root)
+
+
+def _line_tests(combined, directory: Path, measured_root: Path) -> LineTests:
     result = LineTests()
     root = measured_root.resolve()
     for filename in combined.measured_files():

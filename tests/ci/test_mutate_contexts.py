@@ -38,7 +38,10 @@ def test_each_route_line_names_only_the_test_that_requested_it(tmp_path):
     run = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:]
 
+    before = sorted(p.relative_to(run_dir) for p in run_dir.rglob("*"))
     line_tests, tests = contexts_from_run(run_dir, PROJECT_ROOT, "chromium")
+    # the run folder is only read: two shards reading it at once once both wrote one combined file
+    assert sorted(p.relative_to(run_dir) for p in run_dir.rglob("*")) == before
 
     quote_line = first_body_line("papertrade/web/api.py", "quote")
     status_line = first_body_line("papertrade/web/pages.py", "status_page")
