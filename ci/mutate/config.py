@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ class MutationConfig:
     timeout_factor: float
     timeout_floor_s: float
     threshold: float
+    # Tests run against mutants of lines that only run when the app starts, in files that no test
+    # executes (the listing table): node ids or their prefixes (a file, file::test).
+    startup_tests: tuple[str, ...] = ()
 
     def module_files(self, root: Path) -> list[str]:
         """Every .py file of the scope, relative to `root`, sorted."""
@@ -82,13 +86,41 @@ def load_config(path: Path, root: Path, modules_override: list[str] | None = Non
         timeout_factor=_number(path, timeout, "factor", 3),
         timeout_floor_s=_number(path, timeout, "floor_s", 60),
         threshold=_number(path, body, "threshold", 90),
+        startup_tests=_strings(path, body, "startup_tests") if "startup_tests" in body else (),
     )
 
 
-def load_equivalents(path: Path) -> dict[str, str]:
-    """{mutant id: reason}; no file means no equivalent mutants."""
+MUTANT_ID = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+):(?P<operator>[^:]+)$")
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """One entry of the equivalents file: a mutant id, why it is equivalent, and optionally the
+    original source line (`code`), which keeps the entry valid when the file's lines move."""
+
+    mutant: str
+    reason: str
+    code: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.mutant.split(":", 1)[0]
+
+    def position_key(self) -> tuple[str, str, str]:
+        """(path, column, operator[#n]): the id without its line."""
+        found = MUTANT_ID.match(self.mutant)
+        return (found["path"], found["column"], found["operator"]) if found else (self.mutant, "", "")
+
+    @property
+    def line(self) -> int:
+        found = MUTANT_ID.match(self.mutant)
+        return int(found["line"]) if found else 0
+
+
+def load_equivalents(path: Path) -> list[Equivalent]:
+    """The entries of the equivalents file; no file means no equivalent mutants."""
     if not path.exists():
-        return {}
+        return []
     try:
         body = read_mapping(path, MutationConfigError)
     except MutationConfigError as exc:
@@ -96,11 +128,16 @@ def load_equivalents(path: Path) -> dict[str, str]:
     entries = body.get("equivalents") or []
     if not isinstance(entries, list):
         raise UsageError(f"{display_path(path)}: 'equivalents' must be a list")
-    found: dict[str, str] = {}
+    found: list[Equivalent] = []
     for index, entry in enumerate(entries):
         if not (isinstance(entry, dict) and isinstance(entry.get("mutant"), str) and entry.get("reason")):
             raise UsageError(
                 f"{display_path(path)}: equivalents[{index}] needs 'mutant' (its id) and a non-empty 'reason'"
             )
-        found[entry["mutant"]] = str(entry["reason"])
+        code = entry.get("code")
+        if code is not None and not (isinstance(code, str) and code.strip()):
+            raise UsageError(
+                f"{display_path(path)}: equivalents[{index}]: 'code' must be the original source line"
+            )
+        found.append(Equivalent(entry["mutant"], str(entry["reason"]), code.strip() if code else None))
     return found

@@ -43,6 +43,11 @@ class LineTests:
                 found |= tests
         return found
 
+    def startup_only(self, path: str, line_numbers: Iterable[int]) -> bool:
+        """Whether the lines ran at start-up only, in a file where no test executed any line."""
+        startup = self.startup.get(path, set())
+        return not self.lines.get(path) and any(number in startup for number in line_numbers)
+
     def to_json(self) -> dict:
         return {
             "lines": {

@@ -34,7 +34,7 @@ from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkI
 
 from ci.errors import InfrastructureError, TradecheckError, UsageError
 from ci.mutate import contexts, operators
-from ci.mutate.config import MutationConfig
+from ci.mutate.config import Equivalent, MutationConfig
 
 COPY_IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "reports", "__pycache__", ".pytest_cache", ".tox", ".coverage*"
@@ -76,7 +76,7 @@ class MutantResult:
 @dataclass
 class Session:
     config: MutationConfig
-    equivalents: dict[str, str]
+    equivalents: list[Equivalent]
     out_dir: Path
     contexts_file: Path | None = None
     from_run: Path | None = None
@@ -215,6 +215,40 @@ def select(items: list[WorkItem], only: list[str], shard: tuple[int, int] | None
     return items
 
 
+def resolve_equivalents(
+    copy: Path, items: list[WorkItem], entries: list[Equivalent]
+) -> tuple[dict[str, str], list[Equivalent]]:
+    """{mutant id: reason} for the entries that name a mutant of `items`, and the stale entries.
+
+    An entry with `code` follows its line when the file's lines move: it names the mutant at the
+    same column with the same operator whose source line reads `code` (the nearest one to the
+    recorded line if several do), and never a mutant whose line now holds other code. An entry
+    without `code` names its id exactly.
+    """
+    by_position: dict[tuple[str, str, str], list[WorkItem]] = collections.defaultdict(list)
+    for item in items:
+        by_position[Equivalent(item.job_id, "").position_key()].append(item)
+    resolved: dict[str, str] = {}
+    stale: list[Equivalent] = []
+    for entry in entries:
+        candidates = by_position.get(entry.position_key(), [])
+        if entry.code is not None:
+            candidates = [item for item in candidates if _source_line(copy, item) == entry.code]
+            candidates.sort(key=lambda item: abs(item.mutations[0].start_pos[0] - entry.line))
+        else:
+            candidates = [item for item in candidates if item.job_id == entry.mutant]
+        if candidates:
+            resolved[candidates[0].job_id] = entry.reason
+        else:
+            stale.append(entry)
+    return resolved, stale
+
+
+def _source_line(copy: Path, item: WorkItem) -> str:
+    spec = item.mutations[0]
+    return (copy / spec.module_path).read_text(encoding="utf-8").splitlines()[spec.start_pos[0] - 1].strip()
+
+
 def _matches(item: WorkItem, wanted: str) -> bool:
     spec = item.mutations[0]
     path, _, line = wanted.partition(":")
@@ -266,16 +300,29 @@ def run(session: Session, root: Path) -> list[MutantResult]:
         else:
             line_tests, tests = record_baseline(session, copy, Path(work))
         contexts.save(line_tests, tests, session.out_dir / contexts.CONTEXTS_FILE)
-        items = enumerate_mutants(copy, session.config.module_files(copy), session.config.operators)
-        items = select(items, session.only, session.shard)
+        files = session.config.module_files(copy)
+        everything = enumerate_mutants(copy, files, session.config.operators)
+        equivalents, stale = resolve_equivalents(copy, everything, session.equivalents)
+        for entry in stale:
+            if entry.path in files:
+                session.echo(
+                    f"equivalents: {entry.mutant} names no mutant of the current source "
+                    f"(its line changed?); re-check the entry"
+                )
+        items = select(everything, session.only, session.shard)
         if not items:
             raise UsageError("no mutant in the scope (check modules, --only and --shard)")
-        session.echo(f"mutants: {len(items)} in {len(session.config.module_files(copy))} files")
-        return _run_items(session, copy, items, line_tests, tests)
+        session.echo(f"mutants: {len(items)} in {len(files)} files")
+        return _run_items(session, copy, items, line_tests, tests, equivalents)
 
 
 def _run_items(
-    session: Session, copy: Path, items: list[WorkItem], line_tests: contexts.LineTests, tests: dict
+    session: Session,
+    copy: Path,
+    items: list[WorkItem],
+    line_tests: contexts.LineTests,
+    tests: dict,
+    equivalents: dict[str, str],
 ) -> list[MutantResult]:
     db_path = session.out_dir / SESSION_FILE
     db_path.unlink(missing_ok=True)
@@ -291,7 +338,7 @@ def _run_items(
         with use_db(str(db_path), WorkDB.Mode.create) as work_db:
             work_db.add_work_items(items)
             for number, item in enumerate(items, 1):
-                result = _run_one(session, copy, item, line_tests, tests, killers)
+                result = _run_one(session, copy, item, line_tests, tests, killers, equivalents)
                 work_db.set_result(item.job_id, _as_work_result(result))
                 results.append(result)
                 session.echo(
@@ -315,21 +362,29 @@ def _run_one(
     line_tests: contexts.LineTests,
     tests: dict,
     killers: dict[str, collections.Counter[str]],
+    equivalents: dict[str, str],
 ) -> MutantResult:
     spec = item.mutations[0]
     path = Path(spec.module_path).as_posix()
-    executed_by = line_tests.tests_for(path, range(spec.start_pos[0], spec.end_pos[0] + 1))
+    lines = range(spec.start_pos[0], spec.end_pos[0] + 1)
+    executed_by = line_tests.tests_for(path, lines)
+    if not executed_by and line_tests.startup_only(path, lines):
+        executed_by = {t for t in tests if _named(t, session.config.startup_tests)}
     kills = killers[path]
+    # Of the tests behind a start-up line (a constant, a def), those that ran the lines reading
+    # the name it binds are the likeliest to notice: they go first.
+    readers = line_tests.tests_for(path, _readers_lines(copy, path, lines))
     selected = sorted(
-        (t for t in executed_by if t in tests), key=lambda t: (-kills[t], tests[t]["duration"], t)
+        (t for t in executed_by if t in tests),
+        key=lambda t: (-kills[t], t not in readers, tests[t]["duration"], t),
     )
     flows = sorted({flow for t in selected for flow in tests[t]["flows"]})
     result = MutantResult(
         id=item.job_id, path=path, line=spec.start_pos[0], operator=spec.operator_name, status="",
         tests=selected, flows=flows, diff=mutant_diff(copy, spec),
     )  # fmt: skip
-    if item.job_id in session.equivalents:
-        result.status, result.detail = "equivalent", session.equivalents[item.job_id]
+    if item.job_id in equivalents:
+        result.status, result.detail = "equivalent", equivalents[item.job_id]
         return result
     if not selected:
         result.status = "not_covered"
@@ -355,10 +410,15 @@ def _name_uses(copy: Path, path: str) -> dict[int, set[int]]:
     return contexts.name_uses((copy / path).read_text(encoding="utf-8"))
 
 
-def _readers_lines(copy: Path, path: str, spec: MutationSpec) -> set[int]:
+def _readers_lines(copy: Path, path: str, lines: range) -> set[int]:
     """Lines that read what the mutated lines define (module constants, defaults, class attributes)."""
     uses = _name_uses(copy, path)
-    return set().union(*(uses.get(line, set()) for line in range(spec.start_pos[0], spec.end_pos[0] + 1)))
+    return set().union(*(uses.get(line, set()) for line in lines))
+
+
+def _named(test: str, names: tuple[str, ...]) -> bool:
+    """Whether node id `test` is one of `names` or lies under one (a file, a file::test prefix)."""
+    return any(test == name or test.startswith((f"{name}::", f"{name}[")) for name in names)
 
 
 def _as_work_result(result: MutantResult) -> WorkResult:
