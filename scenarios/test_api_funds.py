@@ -57,3 +57,11 @@ def test_a_limit_at_exactly_the_quote_fills_on_arrival(account, symbol, side, li
 def test_the_largest_quantity_is_accepted(account, symbol):
     order = account.api.place_order(symbol, "buy", 10_000, limit_price="1.00")  # rests below the ask
     assert (order["status"], order["quantity"]) == ("open", 10_000)
+
+
+@pytest.mark.flow("API-06", "PORT-05")
+@pytest.mark.parametrize("account", [{"cash": "0.00"}], indirect=True, ids=["cash-0"])
+def test_an_account_without_cash_is_worth_nothing_and_allocates_nothing(account):
+    portfolio = account.api.portfolio()
+    assert (portfolio["total_value"], portfolio["cash"], portfolio["positions"]) == ("0.00", "0.00", [])
+    assert portfolio["cash_allocation_pct"] == "0.00"  # of a total of zero: none, not an error

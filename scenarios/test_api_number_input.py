@@ -87,3 +87,20 @@ def test_test_control_price_other_than_ascii_decimal_answers_422(api, symbol, pr
     assert response.status_code == 422
     assert response.json() == validation_error("price must be an amount with at most 2 decimals.")
     assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == "150.00"
+
+
+@pytest.mark.flow("API-07")
+@pytest.mark.parametrize("amount", ["1000000000000000", 1e15], ids=["text", "json-number"])
+def test_test_control_amount_of_a_quadrillion_answers_422(api, symbol, amount):
+    price = api.request("POST", "/api/test/prices", json={"symbol": symbol, "price": amount})
+    cash = api.request("POST", "/api/test/users", json={"cash": amount})
+
+    assert (price.status_code, price.json()) == (
+        422,
+        validation_error("price must be an amount with at most 2 decimals."),
+    )
+    assert (cash.status_code, cash.json()) == (
+        422,
+        validation_error("cash must be an amount with at most 2 decimals."),
+    )
+    assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == "150.00"

@@ -49,6 +49,27 @@ def test_invalid_order_answers_422_and_is_not_stored(account, symbol, change):
 
 
 @pytest.mark.provokes_errors
+@pytest.mark.flow("API-02")
+@pytest.mark.parametrize(
+    ("limit_price", "message"),
+    [
+        ("0", "Limit price must be greater than 0."),
+        ("1000000.01", "Limit price must be at most 1,000,000.00."),
+        ("10.005", "Limit price must have at most 2 decimals."),
+    ],
+    ids=["zero", "above-one-million", "three-decimals"],
+)
+def test_a_refused_limit_price_says_which_rule_it_broke(account, symbol, limit_price, message):
+    body = {"symbol": symbol, "side": "buy", "type": "limit", "quantity": 1, "limit_price": limit_price}
+    response = account.api.request("POST", "/api/orders", json=body)
+    assert (response.status_code, response.json()["error"]) == (
+        422,
+        {"code": "validation_error", "message": message},
+    )
+    assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
+
+
+@pytest.mark.provokes_errors
 @pytest.mark.flow("API-02", "TRD-06")
 def test_unknown_symbol_answers_422_unknown_symbol(account):
     response = account.api.request(
@@ -168,3 +189,27 @@ def test_portfolio_nets_a_partial_sale(account, symbol):
     account.api.place_order(symbol, "sell", 4)
     positions = account.api.portfolio()["positions"]
     assert [(p["symbol"], p["quantity"]) for p in positions] == [(symbol, 6)]
+
+
+@pytest.mark.flow("API-02", "API-06")
+def test_a_whole_quantity_sent_as_a_json_decimal_is_accepted(account, symbol):
+    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": 10.0}  # sent as `10.0`
+    order = account.api.call("POST", "/api/orders", 201, json=body)
+    assert (order["quantity"], order["status"], order["fill_price"]) == (10, "filled", "150.05")
+
+
+@pytest.mark.flow("API-06", "PORT-03")
+def test_the_last_share_left_keeps_its_part_of_the_cost(account, symbol):
+    account.api.place_order(symbol, "buy", 10)  # cost 1,500.50
+    account.api.place_order(symbol, "sell", 9)  # takes 9/10 of it: 1,350.45
+    [position] = account.api.portfolio()["positions"]
+    assert (position["quantity"], position["avg_cost"], position["unrealized_pnl"]) == (1, "150.05", "-0.05")
+
+
+@pytest.mark.flow("API-06", "PORT-03")
+def test_a_position_sold_out_then_bought_again_costs_only_the_new_buy(account, symbol):
+    account.api.place_order(symbol, "buy", 10)
+    account.api.place_order(symbol, "sell", 10)  # closes the position: nothing of its cost is left
+    account.api.place_order(symbol, "buy", 2)  # 2 x 150.05
+    [position] = account.api.portfolio()["positions"]
+    assert (position["quantity"], position["avg_cost"], position["unrealized_pnl"]) == (2, "150.05", "-0.10")

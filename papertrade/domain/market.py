@@ -29,6 +29,7 @@ MIN_BID_CENTS = 1
 FLOOR_CENTS = 100
 MAX_STEP_BASIS_POINTS = 50  # ±0.5 % a tick
 MAX_PRICE_CENTS = 100_000_000
+MSG_PRICE_RANGE = "Price must be between 0.01 and 1,000,000.00."
 SYMBOL_PATTERN = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
 INSTRUMENTS = Instrument.__table__
 SQL_SET_PRICE = (
@@ -167,7 +168,7 @@ class Market:
     def set_price(self, session: Session, symbol: str, cents: int) -> InstrumentState:
         state = self.require(symbol)
         if not MIN_BID_CENTS <= cents <= MAX_PRICE_CENTS:
-            raise ValidationFailed("Price must be greater than 0.", field="price")
+            raise ValidationFailed(MSG_PRICE_RANGE, field="price")
         now = self.clock.now()
         session.connection().execute(SQL_SET_PRICE, {"b_symbol": symbol, "b_last": cents, "b_at": now})
         new_state = replace(state, last_cents=cents, updated_at=now)
@@ -204,7 +205,7 @@ class Market:
         if symbol in self._states or session.get(Instrument, symbol) is not None:
             raise Conflict(f"Symbol {symbol} already exists.", field="symbol")
         if not MIN_BID_CENTS <= price_cents <= MAX_PRICE_CENTS:
-            raise ValidationFailed("Price must be greater than 0.", field="price")
+            raise ValidationFailed(MSG_PRICE_RANGE, field="price")
         row = Instrument(
             symbol=symbol,
             name=name or f"Test instrument {symbol}",

@@ -71,9 +71,7 @@ def pct_str(numerator: int, denominator: int) -> str:
 
 
 def _cents_of(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value * 100
-    return parse_cents(value, max_decimals=28)
+    return parse_cents(value, max_decimals=28)  # int dollars too: parse_cents reads JSON numbers
 
 
 def _grouped(cents: int) -> str:

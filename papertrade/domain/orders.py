@@ -35,6 +35,7 @@ MSG_SIDE = "Side must be buy or sell."
 MSG_TYPE = "Order type must be market or limit."
 MSG_QUANTITY = "Quantity must be a whole number between 1 and 10,000."
 MSG_LIMIT = "Limit price must be greater than 0."
+MSG_LIMIT_MAX = "Limit price must be at most 1,000,000.00."
 MSG_LIMIT_DECIMALS = "Limit price must have at most 2 decimals."
 MSG_LIMIT_ON_MARKET = "Market orders take no limit price."
 
@@ -91,8 +92,10 @@ def validate_order(payload: object) -> OrderRequest:
         except MoneyError as exc:
             message = MSG_LIMIT_DECIMALS if "decimals" in str(exc) else MSG_LIMIT
             raise ValidationFailed(message, field="limit_price") from exc
-        if limit_cents <= 0 or limit_cents > MAX_PRICE_CENTS:
+        if limit_cents <= 0:
             raise ValidationFailed(MSG_LIMIT, field="limit_price")
+        if limit_cents > MAX_PRICE_CENTS:
+            raise ValidationFailed(MSG_LIMIT_MAX, field="limit_price")
     return OrderRequest(symbol, side, type_, quantity, limit_cents)
 
 
@@ -404,19 +407,16 @@ def _crosses(order: OrderRecord, state: InstrumentState) -> bool:
     return state.bid_cents >= order.limit_price_cents
 
 
-def match_resting(session: Session, states: list[InstrumentState], now: datetime, outbox: Outbox) -> int:
+def match_resting(session: Session, states: list[InstrumentState], now: datetime, outbox: Outbox) -> None:
     """Fill every open limit order that the new prices cross, at its limit price, oldest first."""
     by_symbol = {state.symbol: state for state in states}
     connection = session.connection()
     resting = connection.execute(SQL_RESTING, {"symbols": list(by_symbol)}).all()
-    filled = 0
     for row in resting:
         order = OrderRecord.from_row(row)
         if _crosses(order, by_symbol[order.symbol]):
             _lock_account(connection, order.account_id)
             _fill(connection, order, order.limit_price_cents, now, outbox)
-            filled += 1
-    return filled
 
 
 def cancel_message(order: OrderRecord) -> str:
