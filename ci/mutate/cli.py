@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ci.errors import UsageError
 from ci.mutate import engine, report
-from ci.mutate.config import CONFIG_FILE, EQUIVALENTS_FILE, load_config, load_equivalents
+from ci.mutate.config import CONFIG_FILE, EQUIVALENTS_FILE, MUTANT_ID, load_config, load_equivalents
 from harness.yamlfile import REPO_ROOT
 
 EXIT_CODES = """\
@@ -48,7 +48,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only", action="append", default=[], metavar="PATH[:LINE]",
-        help="only the mutants of this file (and line), e.g. to re-check a survivor; repeatable",
+        help="only the mutants of this file (and line), or one mutant by its id "
+        "(to re-check a survivor); repeatable",
     )  # fmt: skip
     parser.add_argument(
         "--contexts", type=Path, metavar="FILE",
@@ -87,8 +88,10 @@ def parse_shard(text: str) -> tuple[int, int]:
 def parse_only(values: list[str]) -> list[str]:
     for value in values:
         _, _, line = value.partition(":")
-        if line and not line.isdigit():
-            raise UsageError(f"--only: expected PATH or PATH:LINE, got {value!r}")
+        if line and not line.isdigit() and not MUTANT_ID.match(value):
+            raise UsageError(
+                f"--only: expected PATH, PATH:LINE or a mutant id PATH:LINE:COLUMN:OPERATOR, got {value!r}"
+            )
     return values
 
 

@@ -206,7 +206,8 @@ def enumerate_mutants(copy: Path, files: list[str], operator_names: tuple[str, .
 
 
 def select(items: list[WorkItem], only: list[str], shard: tuple[int, int] | None) -> list[WorkItem]:
-    """`--only PATH[:LINE]` filters; `--shard I/N` keeps every N-th mutant from the I-th on."""
+    """`--only PATH[:LINE]` or `--only <mutant id>` filters; `--shard I/N` keeps every N-th mutant
+    from the I-th on."""
     if only:
         items = [item for item in items if any(_matches(item, wanted) for wanted in only)]
     if shard:
@@ -250,6 +251,8 @@ def _source_line(copy: Path, item: WorkItem) -> str:
 
 
 def _matches(item: WorkItem, wanted: str) -> bool:
+    if wanted.count(":") > 1:  # a mutant id
+        return item.job_id == wanted
     spec = item.mutations[0]
     path, _, line = wanted.partition(":")
     if Path(spec.module_path).as_posix() != path:

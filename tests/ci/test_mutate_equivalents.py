@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from ci.errors import UsageError
+from ci.mutate.cli import parse_only
 from ci.mutate.config import Equivalent
 from ci.mutate.contexts import LineTests
-from ci.mutate.engine import _named, enumerate_mutants, resolve_equivalents
+from ci.mutate.engine import _named, enumerate_mutants, resolve_equivalents, select
 
 SOURCE = """\
 def held(position):
@@ -59,3 +63,13 @@ def test_start_up_tests_are_named_by_node_id_or_prefix():
     assert _named("scenarios/test_api_test_control.py::test_reset", names)
     assert _named("scenarios/test_listing.py::test_a[chromium]", names)
     assert not _named("scenarios/test_api_test_control.py::test_reset_other", names)
+
+
+def test_only_takes_a_mutant_id_as_well_as_a_line(tmp_path):
+    items = mutants(tmp_path, SOURCE)
+    wanted = f"app.py:2:27:{OPERATOR}#1"
+    assert [item.job_id for item in select(items, [wanted], None)] == [wanted]
+    assert len(select(items, ["app.py:2"], None)) == 2
+    assert parse_only([wanted, "app.py:2", "app.py"]) == [wanted, "app.py:2", "app.py"]
+    with pytest.raises(UsageError, match=r"--only: expected PATH, PATH:LINE or a mutant id"):
+        parse_only(["app.py:two"])
