@@ -118,7 +118,13 @@ def test_the_stream_answers_every_message_in_order_numbered_from_1(open_stream, 
     stream = open_stream(account.api, **({} if origin else {"origin": None}))
     replies = [
         exchange(stream, raw)
-        for raw in ("not json", '{"type": "ping"}', '{"type": "subscribe", "symbols": "AAPL"}', '{"type": "buy"}', "[1]")
+        for raw in (
+            "not json",
+            '{"type": "ping"}',
+            '{"type": "subscribe", "symbols": "AAPL"}',
+            '{"type": "buy"}',
+            "[1]",
+        )
     ]
     assert replies == [
         {"type": "error", "seq": 1, "message": "Messages must be JSON."},
@@ -136,7 +142,9 @@ def test_the_stream_answers_every_message_in_order_numbered_from_1(open_stream, 
     ids=["no-session", "foreign-origin", "foreign-origin-no-session"],
 )
 def test_a_refused_socket_is_closed_with_the_reason_code(open_stream, api, account, signed_in, origin, code):
-    stream = open_stream(account.api if signed_in else api, **({} if origin == "same" else {"origin": origin}))
+    stream = open_stream(
+        account.api if signed_in else api, **({} if origin == "same" else {"origin": origin})
+    )
     assert read_until_closed(stream) == ([], code)
 
 
@@ -171,5 +179,7 @@ def test_a_slow_client_dropped_by_the_server_gets_what_was_queued_then_1012(open
     # Then it gets the replies queued before the drop, in order, then the drop's code
     messages, code = read_until_closed(stream)
     assert code == 1012
-    assert [(m["type"], m["seq"]) for m in messages] == [("error", seq) for seq in range(1, len(messages) + 1)]
+    assert [(m["type"], m["seq"]) for m in messages] == [
+        ("error", seq) for seq in range(1, len(messages) + 1)
+    ]
     assert 1 <= len(messages) <= 24
