@@ -45,12 +45,13 @@ def test_body_above_64_kib_answers_413(account):
 
 @pytest.mark.provokes_errors
 @pytest.mark.flow("API-05")
-def test_body_that_is_not_json_answers_400(account):
+@pytest.mark.parametrize("body", ["symbol=AAPL", "[" * 50_000], ids=["form", "nested-past-the-parser"])
+def test_body_that_is_not_json_answers_400(account, body):
     response = account.api.request(
-        "POST", "/api/orders", data="symbol=AAPL", headers={"Content-Type": "application/json"}
+        "POST", "/api/orders", data=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert error_code(response) == "bad_request"
+    assert response.json() == {"error": {"code": "bad_request", "message": "The request body must be JSON."}}
 
 
 @pytest.mark.provokes_errors

@@ -124,6 +124,7 @@ def test_the_stream_answers_every_message_in_order_numbered_from_1(open_stream, 
             '{"type": "subscribe", "symbols": "AAPL"}',
             '{"type": "buy"}',
             "[1]",
+            "[" * 50_000,
         )
     ]
     assert replies == [
@@ -132,7 +133,27 @@ def test_the_stream_answers_every_message_in_order_numbered_from_1(open_stream, 
         {"type": "error", "seq": 3, "message": "symbols must be a list."},
         {"type": "error", "seq": 4, "message": "Unknown message type: 'buy'."},
         {"type": "error", "seq": 5, "message": "Unknown message type: None."},
+        {"type": "error", "seq": 6, "message": "Messages must be JSON."},
     ]
+
+
+@pytest.mark.flow("RT-01")
+def test_a_subscribed_symbol_streams_each_new_price(open_stream, account, symbol, api):
+    stream = open_stream(account.api)
+    subscribed = exchange(
+        stream, json.dumps({"type": "subscribe", "symbols": [symbol.lower(), symbol, "NOPE"]})
+    )
+    assert (subscribed["type"], subscribed["seq"], subscribed["symbols"]) == ("subscribed", 1, [symbol])
+    assert [(q["symbol"], q["bid"], q["ask"]) for q in subscribed["quotes"]] == [(symbol, "149.95", "150.05")]
+    api.set_price(symbol, "151.00")
+    tick = json.loads(stream.recv(timeout=RECV_TIMEOUT_S))
+    assert (tick["type"], tick["seq"]) == ("tick", 2)
+    assert {key: tick["quote"][key] for key in ("symbol", "bid", "ask", "last")} == {
+        "symbol": symbol,
+        "bid": "150.95",
+        "ask": "151.05",
+        "last": "151.00",
+    }
 
 
 @pytest.mark.flow("API-01")

@@ -33,6 +33,7 @@ class RouteFault:
     status: int | None
     latency_ms: int
     probability: float
+    crash: bool  # the hit request raises instead of answering: the app's own 500 path
     until: float | None  # monotonic time it ends, None until cleared
 
     def matches(self, path: str) -> bool:
@@ -60,9 +61,18 @@ class Faults:
         return flag and (until is None or self.now() < until)
 
     def add_route(
-        self, path: str, *, status: int | None, latency_ms: int, probability: float, duration_s: float | None
+        self,
+        path: str,
+        *,
+        status: int | None,
+        latency_ms: int,
+        probability: float,
+        duration_s: float | None,
+        crash: bool = False,
     ) -> RouteFault:
-        fault = RouteFault(next(self._ids), path, status, latency_ms, probability, self._until(duration_s))
+        fault = RouteFault(
+            next(self._ids), path, status, latency_ms, probability, crash, self._until(duration_s)
+        )
         self.routes.append(fault)
         return fault
 
@@ -106,6 +116,7 @@ class Faults:
                     "status": f.status,
                     "latency_ms": f.latency_ms,
                     "probability": f.probability,
+                    "crash": f.crash,
                     "remaining_s": self.remaining(f.until),
                 }
                 for f in self.active_routes()
@@ -122,13 +133,21 @@ class Faults:
         self.random = random.Random(self.seed)
 
 
+class InjectedCrash(RuntimeError):
+    """What a `crash` fault raises: an error no handler answers, as a defect of the app would be."""
+
+
+def _message(fault: RouteFault) -> str:
+    return f"Injected by test-mode fault #{fault.id}."
+
+
 def _error_body(fault: RouteFault) -> bytes:
-    message = f"Injected by test-mode fault #{fault.id}."
+    message = _message(fault)
     return json.dumps({"error": {"code": "injected_fault", "message": message}}).encode()
 
 
 class FaultMiddleware:
-    """Pure ASGI: delays and/or answers requests a route fault hits; refuses /ws while the stream
+    """Pure ASGI: delays, answers or crashes requests a route fault hits; refuses /ws while the stream
     is down (the handshake is closed with 1013, so clients see the stream as unavailable)."""
 
     def __init__(self, app: ASGIApp, faults: Faults) -> None:
@@ -147,6 +166,8 @@ class FaultMiddleware:
             return
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.crash:
+            raise InjectedCrash(_message(fault))
         if fault.status is None:
             await self.app(scope, receive, send)
             return

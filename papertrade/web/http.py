@@ -85,7 +85,7 @@ async def json_body(request: Request, *, optional: bool = False) -> Any:
         raise BadRequest("The request body must be JSON.")
     try:
         return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise BadRequest("The request body must be JSON.") from exc
 
 

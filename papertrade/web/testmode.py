@@ -201,9 +201,14 @@ async def add_fault(request: Request) -> JSONResponse:
         isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599
     ):
         raise ValidationFailed("status must be an HTTP status from 200 to 599.", field="status")
+    crash = payload.get("crash", False)
+    if not isinstance(crash, bool):
+        raise ValidationFailed("crash must be true or false.", field="crash")
+    if crash and status is not None:
+        raise ValidationFailed("give a status or crash, not both.", field="crash")
     latency = _number(payload, "latency_ms", minimum=0, maximum=MAX_LATENCY_MS)
-    if status is None and not latency:
-        raise ValidationFailed("give a status, a latency_ms or both.", field="status")
+    if status is None and not latency and not crash:
+        raise ValidationFailed("give a status, a latency_ms or crash.", field="status")
     probability = _number(payload, "probability", minimum=0, maximum=1)
     _faults(request).add_route(
         path,
@@ -211,6 +216,7 @@ async def add_fault(request: Request) -> JSONResponse:
         latency_ms=int(latency or 0),
         probability=1.0 if probability is None else float(probability),
         duration_s=_duration(payload),
+        crash=crash,
     )
     return JSONResponse(_faults(request).describe(), status_code=201)
 

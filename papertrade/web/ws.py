@@ -159,7 +159,7 @@ def _origin_allowed(websocket: WebSocket) -> bool:
 def _handle(connection: Connection, raw: str, market) -> dict[str, Any] | None:
     try:
         message = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return {"type": "error", "body": {"message": "Messages must be JSON."}}
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ping":

@@ -27,7 +27,7 @@ def test_route_fault_answers_its_status_on_the_prefix_only(faulty):
     assert created.status_code == 201
     assert created.json()["routes"] == [
         {"id": created.json()["routes"][0]["id"], "path": "/api/quotes", "status": 503, "latency_ms": 0,
-         "probability": 1.0, "remaining_s": None}
+         "probability": 1.0, "crash": False, "remaining_s": None}
     ]  # fmt: skip
 
     hit = faulty.get("/api/quotes/AAPL")
@@ -47,6 +47,20 @@ def test_latency_fault_delays_then_answers_normally(faulty):
     elapsed = time.perf_counter() - started
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     assert elapsed >= 0.3
+
+
+def test_crash_fault_raises_inside_the_app_which_answers_its_own_500(faulty):
+    created = faulty.post("/api/test/faults", json={"path": "/api/instruments", "crash": True})
+    fault = created.json()["routes"][0]
+    assert (created.status_code, fault["status"], fault["crash"]) == (201, None, True)
+
+    hit = faulty.get("/api/instruments", headers={"X-Request-ID": "crash-1"})
+    assert (hit.status_code, hit.json()) == (
+        500,
+        {"error": {"code": "internal_error", "message": "Something went wrong."}},
+    )
+    assert hit.headers["x-request-id"] == "crash-1"
+    assert faulty.get("/health").status_code == 200
 
 
 def test_probability_draws_are_fixed_by_the_seed_and_replay_after_reset(make_settings):
@@ -134,6 +148,8 @@ def test_reset_lifts_every_fault(faulty):
         ({"path": "/api/quotes", "status": 500, "probability": 1.5}, "probability"),
         ({"path": "/api/quotes", "latency_ms": -1}, "latency_ms"),
         ({"path": "/api/quotes", "status": 500, "duration_s": 0}, "duration_s"),
+        ({"path": "/api/quotes", "crash": "yes"}, "crash"),
+        ({"path": "/api/quotes", "status": 500, "crash": True}, "crash"),
     ],
     ids=[
         "relative-path",
@@ -143,6 +159,8 @@ def test_reset_lifts_every_fault(faulty):
         "probability",
         "latency",
         "duration",
+        "crash-not-a-bool",
+        "crash-and-status",
     ],
 )
 def test_bad_fault_requests_name_the_field(faulty, body, field):

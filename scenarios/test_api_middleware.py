@@ -1,0 +1,57 @@
+"""What every HTTP request goes through (flows API-05, MON-04): the body limit however the body is
+sent, and the answer and the log line when the app fails on a request it had no handler for."""
+
+import json
+import secrets
+
+import pytest
+
+from harness.api_client import error_code
+
+pytestmark = [pytest.mark.capability("test_api"), pytest.mark.provokes_errors]
+
+INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went wrong."}}
+
+
+def chunks_of(total: int, size: int = 4096):
+    """A body without Content-Length: requests sends a generator chunked."""
+    for start in range(0, total, size):
+        yield b" " * min(size, total - start)
+
+
+@pytest.mark.flow("API-05")
+def test_a_chunked_body_above_64_kib_answers_413(account):
+    response = account.api.request(
+        "POST", "/api/watchlist", data=chunks_of(64 * 1024 + 1), headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, error_code(response)) == (413, "payload_too_large")
+    assert response.json()["error"]["message"] == "The request body is too large."
+
+
+@pytest.mark.flow("API-05", "MON-04")
+def test_an_unhandled_error_answers_500_with_the_error_body_and_the_request_id(account, crashing_route):
+    request_id = f"tc-{secrets.token_hex(8)}"
+    response = account.api.request("GET", crashing_route, headers={"X-Request-ID": request_id})
+    assert (response.status_code, response.headers["Content-Type"]) == (500, "application/json")
+    assert response.json() == INTERNAL_ERROR
+    assert response.headers["X-Request-ID"] == request_id
+
+
+@pytest.mark.flow("MON-04")
+def test_an_unhandled_error_is_logged_with_its_request_id_and_traceback(account, target, crashing_route):
+    if target.app is None:
+        pytest.skip("reads the app's log: embedded target only")
+    request_id, offset = f"tc-{secrets.token_hex(8)}", target.app.log_size()
+    account.api.request("GET", crashing_route, headers={"X-Request-ID": request_id})
+    # The line is written before the answer is sent, so it is there once the answer is.
+    lines = [json.loads(line) for line in target.app.log_since(offset).splitlines() if request_id in line]
+    errors = [line for line in lines if line.get("logger") == "papertrade.error"]
+    assert [(e["level"], e["message"], e["request_id"]) for e in errors] == [
+        ("error", "unhandled error", request_id)
+    ]
+    assert errors[0]["exception"].startswith("Traceback (most recent call last):")
+    assert (
+        errors[0]["exception"]
+        .splitlines()[-1]
+        .startswith("papertrade.web.faults.InjectedCrash: Injected by test-mode fault #")
+    )
