@@ -22,7 +22,7 @@ exit codes:
   2    usage or configuration error: unknown module, bad config/mutation.yaml or equivalents file,
        missing or unreadable --contexts file, --from-run folder without results or coverage
        contexts, bad --shard or --only
-  3    the baseline run is not green (nothing to measure), or pytest/the app could not run
+  3    the baseline run (or, without one, the copy check) is not green, or pytest/the app could not run
   130  interrupted; the working tree is never modified, the temporary copy is removed
 """
 SHARD = re.compile(r"^(\d+)/(\d+)$")

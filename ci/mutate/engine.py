@@ -41,6 +41,7 @@ COPY_IGNORED = shutil.ignore_patterns(
 )
 SESSION_FILE = "session.sqlite"
 BASELINE_LOG = "baseline.log"
+COPY_CHECK_LOG = "copy-check.log"
 OUTPUT_EXCERPT_CHARS = 3000
 PASSING = ("passed", "skipped", "xfailed")
 FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
@@ -89,11 +90,29 @@ class Session:
 
 @contextmanager
 def project_copy(root: Path) -> Iterator[Path]:
-    """A throw-away copy of the project (sources, tests, config); removed even on Ctrl-C."""
+    """A throw-away copy of the project (sources, tests, config); removed even on Ctrl-C.
+
+    npm packages (axe-core, Lighthouse) are not copied but linked: tests need them, mutants never
+    touch them. Without them every test that loads one fails in the copy, and each mutant such a
+    test covers would be counted killed."""
     with tempfile.TemporaryDirectory(prefix="tradecheck-mutate-") as tmp:
         copy = Path(tmp) / "project"
         shutil.copytree(root, copy, ignore=COPY_IGNORED, symlinks=True)
+        for packages in npm_package_dirs(root):
+            target = copy / packages.relative_to(root)
+            if target.parent.is_dir():
+                target.symlink_to(packages, target_is_directory=True)
         yield copy
+
+
+def npm_package_dirs(root: Path) -> list[Path]:
+    """The node_modules folders of the project outside the ignored trees (ci/node_modules)."""
+    found: list[Path] = []
+    for folder, names, _files in os.walk(root):
+        if "node_modules" in names:
+            found.append(Path(folder) / "node_modules")
+        names[:] = [n for n in names if not COPY_IGNORED(folder, [n])]
+    return sorted(found)
 
 
 @contextmanager
@@ -137,6 +156,35 @@ def record_baseline(session: Session, copy: Path, work: Path) -> tuple[contexts.
         return contexts.from_coverage_dir(coverage_dir, copy), _tests(records, session.config.browser)
     except contexts.ContextsError as exc:
         raise InfrastructureError(str(exc)) from None
+
+
+def check_copy(session: Session, copy: Path, tests: dict[str, dict]) -> None:
+    """Without a baseline in the copy, the fastest recorded test of each file runs there unmutated
+    first: a copy that cannot run the tests (a file they need not copied) fails every mutant's
+    tests, which would count as kills. Refuses (exit 3) when one fails."""
+    fastest: dict[str, str] = {}
+    for test in sorted(tests, key=lambda name: (tests[name]["duration"], name)):
+        fastest.setdefault(test.partition("::")[0], test)
+    probes = sorted(fastest.values())
+    if not probes:
+        return
+    started = time.monotonic()
+    command = [
+        session.python, "-m", "pytest", *probes, "-p", "no:cacheprovider", "-q", "-n", "0",
+        "--browser", session.config.browser,
+    ]  # fmt: skip
+    log_path = session.out_dir / COPY_CHECK_LOG
+    with log_path.open("wb") as log:
+        process = subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
+    if process.returncode != 0:
+        failed = FAILED_TEST.search(log_path.read_text(encoding="utf-8", errors="replace"))
+        first = f" (first: {failed[1]})" if failed else ""
+        raise BaselineNotGreen(
+            f"the project copy does not run the tests green: {len(probes)} unmutated probes, pytest exit "
+            f"{process.returncode}{first}; every mutant would count as killed (log {log_path})"
+        )
+    elapsed = time.monotonic() - started
+    session.echo(f"copy check: {len(probes)} tests, one per file, green in the copy in {elapsed:.0f} s")
 
 
 def contexts_from_run(run_dir: Path, root: Path, browser: str) -> tuple[contexts.LineTests, dict[str, dict]]:
@@ -302,6 +350,8 @@ def run(session: Session, root: Path) -> list[MutantResult]:
             line_tests, tests = contexts_from_run(session.from_run, root, session.config.browser)
         else:
             line_tests, tests = record_baseline(session, copy, Path(work))
+        if session.contexts_file or session.from_run:
+            check_copy(session, copy, tests)
         contexts.save(line_tests, tests, session.out_dir / contexts.CONTEXTS_FILE)
         files = session.config.module_files(copy)
         everything = enumerate_mutants(copy, files, session.config.operators)

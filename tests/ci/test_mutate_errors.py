@@ -11,7 +11,7 @@ import pytest
 from ci.errors import UsageError
 from ci.mutate import contexts, report
 from ci.mutate.config import load_config, load_equivalents
-from ci.mutate.engine import MutantResult
+from ci.mutate.engine import MutantResult, project_copy
 
 pytestmark = pytest.mark.unit
 
@@ -148,3 +148,40 @@ def test_a_module_constant_is_read_where_its_name_is_used():
     uses = contexts.name_uses(source)
     assert uses[1] == {3}  # LIMIT, read by the class attribute
     assert uses[3] == {5}  # Order.cap, read as self.cap
+
+
+def test_a_copy_that_cannot_run_the_recorded_tests_is_refused_before_any_mutant(tmp_path):
+    """--contexts skips the baseline; a test green in the tree but red in the copy must not turn
+    every mutant it covers into a kill."""
+    red = "tests/ci/mutate_samples/red_suite.py::test_always_fails"
+    line_tests = contexts.LineTests(lines={"papertrade/domain/money.py": {51: {red}}}, startup={})
+    contexts.save(line_tests, {red: {"flows": [], "duration": 0.01}}, tmp_path / "contexts.json")
+    config = tmp_path / "mutation.yaml"
+    config.write_text(
+        "modules: [papertrade/domain/money.py]\n"
+        "tests: [tests/ci/mutate_samples]\n"
+        "operators: [core/NumberReplacer]\n"
+    )
+
+    result = mutate(
+        "--config", str(config), "--contexts", str(tmp_path / "contexts.json"),
+        "--only", "papertrade/domain/money.py:51", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    log = tmp_path / "out" / "copy-check.log"
+    assert result.stderr.strip().splitlines() == [
+        "tradecheck: error: the project copy does not run the tests green: 1 unmutated probes, pytest "
+        f"exit 1 (first: {red}); every mutant would count as killed (log {log})"
+    ]
+    assert not (tmp_path / "out" / "mutation.json").exists()
+
+
+def test_the_copy_links_the_npm_packages_the_tests_load(tmp_path):
+    (tmp_path / "ci" / "node_modules" / "axe-core").mkdir(parents=True)
+    (tmp_path / "ci" / "node_modules" / "axe-core" / "axe.min.js").write_text("// axe")
+    (tmp_path / ".venv" / "node_modules").mkdir(parents=True)  # ignored trees are not searched
+    with project_copy(tmp_path) as copy:
+        assert (copy / "ci" / "node_modules" / "axe-core" / "axe.min.js").read_text() == "// axe"
+        assert (copy / "ci" / "node_modules").is_symlink()
+        assert not (copy / ".venv").exists()
