@@ -32,6 +32,14 @@ def _optional_text(payload: dict[str, Any], key: str, *, max_length: int) -> str
     return value.strip()
 
 
+def _flag(payload: dict[str, Any], key: str, *, default: bool | None = None) -> bool:
+    """payload[key] as true or false (`default` when absent, required when None): 422 otherwise."""
+    value = payload.get(key, default)
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"{key} must be true or false.", field=key)
+    return value
+
+
 def _cents(payload: dict[str, Any], key: str, *, default: int | None = None, minimum: int = 0) -> int:
     value = payload.get(key)
     if value is None:
@@ -78,9 +86,7 @@ async def create_instrument(request: Request) -> JSONResponse:
     payload = await json_object(request)
     raw_symbol = payload.get("symbol")
     symbol = normalize_symbol(raw_symbol) if raw_symbol is not None else None
-    ticking = payload.get("ticking", False)
-    if not isinstance(ticking, bool):
-        raise ValidationFailed("ticking must be true or false.", field="ticking")
+    ticking = _flag(payload, "ticking", default=False)
     quote = await db_call(
         ctx.db,
         ctx.service.create_test_instrument,
@@ -105,9 +111,7 @@ async def set_price(request: Request) -> dict[str, Any]:
 @router.post("/feed")
 async def set_feed(request: Request) -> dict[str, Any]:
     payload = await json_object(request)
-    running = payload.get("running")
-    if not isinstance(running, bool):
-        raise ValidationFailed("running must be true or false.", field="running")
+    running = _flag(payload, "running")
     context(request).feed.running = running
     return {"running": running}
 
@@ -181,13 +185,6 @@ def _duration(payload: dict[str, Any]) -> float | None:
     return None if duration is None else float(duration)
 
 
-def _switch(payload: dict[str, Any]) -> bool:
-    down = payload.get("down")
-    if not isinstance(down, bool):
-        raise ValidationFailed("down must be true or false.", field="down")
-    return down
-
-
 @router.post("/faults", status_code=201)
 async def add_fault(request: Request) -> JSONResponse:
     payload = await json_object(request)
@@ -201,9 +198,7 @@ async def add_fault(request: Request) -> JSONResponse:
         isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599
     ):
         raise ValidationFailed("status must be an HTTP status from 200 to 599.", field="status")
-    crash = payload.get("crash", False)
-    if not isinstance(crash, bool):
-        raise ValidationFailed("crash must be true or false.", field="crash")
+    crash = _flag(payload, "crash", default=False)
     if crash and status is not None:
         raise ValidationFailed("give a status or crash, not both.", field="crash")
     latency = _number(payload, "latency_ms", minimum=0, maximum=MAX_LATENCY_MS)
@@ -237,14 +232,14 @@ async def clear_faults(request: Request) -> dict[str, Any]:
 async def database_fault(request: Request) -> dict[str, Any]:
     payload = await json_object(request)
     faults = _faults(request)
-    faults.set_database_down(_switch(payload), _duration(payload))
+    faults.set_database_down(_flag(payload, "down"), _duration(payload))
     return faults.describe()
 
 
 @router.post("/faults/stream")
 async def stream_fault(request: Request) -> dict[str, Any]:
     payload = await json_object(request)
-    down = _switch(payload)
+    down = _flag(payload, "down")
     faults = _faults(request)
     faults.set_stream_down(down, _duration(payload))
     if down:  # the open sockets go too, as when the stream's server goes away
