@@ -95,24 +95,19 @@ def project_copy(root: Path) -> Iterator[Path]:
     npm packages (axe-core, Lighthouse) are not copied but linked: tests need them, mutants never
     touch them. Without them every test that loads one fails in the copy, and each mutant such a
     test covers would be counted killed."""
+    skipped_packages: list[Path] = []
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = COPY_IGNORED(folder, names)
+        skipped_packages.extend(Path(folder) / name for name in ignored if name == "node_modules")
+        return ignored
+
     with tempfile.TemporaryDirectory(prefix="tradecheck-mutate-") as tmp:
         copy = Path(tmp) / "project"
-        shutil.copytree(root, copy, ignore=COPY_IGNORED, symlinks=True)
-        for packages in npm_package_dirs(root):
-            target = copy / packages.relative_to(root)
-            if target.parent.is_dir():
-                target.symlink_to(packages, target_is_directory=True)
+        shutil.copytree(root, copy, ignore=ignore, symlinks=True)
+        for packages in skipped_packages:
+            (copy / packages.relative_to(root)).symlink_to(packages, target_is_directory=True)
         yield copy
-
-
-def npm_package_dirs(root: Path) -> list[Path]:
-    """The node_modules folders of the project outside the ignored trees (ci/node_modules)."""
-    found: list[Path] = []
-    for folder, names, _files in os.walk(root):
-        if "node_modules" in names:
-            found.append(Path(folder) / "node_modules")
-        names[:] = [n for n in names if not COPY_IGNORED(folder, [n])]
-    return sorted(found)
 
 
 @contextmanager
@@ -134,6 +129,12 @@ def child_env(copy: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+def run_logged(command: list[str], copy: Path, log_path: Path) -> subprocess.CompletedProcess:
+    """Run `command` in the copy, its output (stdout and stderr) into log_path."""
+    with log_path.open("wb") as log:
+        return subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
+
+
 # -- baseline ------------------------------------------------------------------------------------
 def record_baseline(session: Session, copy: Path, work: Path) -> tuple[contexts.LineTests, dict[str, dict]]:
     """Run the configured tests once under coverage with per-test contexts; refuse a red run."""
@@ -147,8 +148,7 @@ def record_baseline(session: Session, copy: Path, work: Path) -> tuple[contexts.
     log_path = session.out_dir / BASELINE_LOG
     session.echo(f"baseline: {shlex.join(command[1:])} (log {log_path})")
     started = time.monotonic()
-    with log_path.open("wb") as log:
-        process = subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
+    process = run_logged(command, copy, log_path)
     records = _test_records([results_dir / "results.jsonl"])
     _refuse_red(records, f"pytest exit {process.returncode}", f"log {log_path}", process.returncode != 0)
     session.echo(f"baseline: {len(records)} tests green in {time.monotonic() - started:.0f} s")
@@ -174,8 +174,7 @@ def check_copy(session: Session, copy: Path, tests: dict[str, dict]) -> None:
         "--browser", session.config.browser,
     ]  # fmt: skip
     log_path = session.out_dir / COPY_CHECK_LOG
-    with log_path.open("wb") as log:
-        process = subprocess.run(command, cwd=copy, env=child_env(copy), stdout=log, stderr=subprocess.STDOUT)
+    process = run_logged(command, copy, log_path)
     if process.returncode != 0:
         failed = FAILED_TEST.search(log_path.read_text(encoding="utf-8", errors="replace"))
         first = f" (first: {failed[1]})" if failed else ""
