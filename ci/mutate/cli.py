@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ci.errors import UsageError
-from ci.mutate import engine, report
+from ci.mutate import contexts, engine, report
 from ci.mutate.config import CONFIG_FILE, EQUIVALENTS_FILE, MUTANT_ID, load_config, load_equivalents
 from harness.yamlfile import REPO_ROOT
 
@@ -21,7 +21,7 @@ exit codes:
   1    the mutation_score gate failed (survivors and not-covered mutants are listed in the report)
   2    usage or configuration error: unknown module, bad config/mutation.yaml or equivalents file,
        missing or unreadable --contexts file, --from-run folder without results or coverage
-       contexts, bad --shard or --only
+       contexts, bad --shard or --only, a --resume folder without contexts.json and progress.jsonl
   3    the baseline run (or, without one, the copy check) is not green, or pytest/the app could not run
   130  interrupted; the working tree is never modified, the temporary copy is removed
 """
@@ -71,6 +71,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="output folder (default reports/mutation/<time>)"
     )
     parser.add_argument(
+        "--resume", type=Path, metavar="DIR",
+        help="continue an interrupted run in its output folder: its contexts, and the mutants it "
+        "finished (progress.jsonl) are not run again unless their code changed",
+    )  # fmt: skip
+    parser.add_argument(
         "--baseline-workers", default="0", metavar="N", help="pytest -n for the baseline run (default 0)"
     )
     parser.add_argument("--threshold", type=float, metavar="PCT", help="override the gate threshold")
@@ -98,14 +103,16 @@ def parse_only(values: list[str]) -> list[str]:
 def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
     config = load_config(_under(root, args.config), root, args.module or None)
     threshold = args.threshold if args.threshold is not None else config.threshold
-    out_dir = _under(root, args.out) if args.out else root / "reports" / "mutation" / _stamp()
+    resume = _resume_dir(args, root)
+    out_dir = resume or (_under(root, args.out) if args.out else root / "reports" / "mutation" / _stamp())
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.merge:
-        results = []
+        results, timings = [], []
         for directory in args.merge:
             try:
                 results.extend(report.read_results(directory))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                timings.extend(report.read_summary(directory).get("timings", []))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, UsageError) as exc:
                 raise UsageError(f"--merge: {directory}: no readable {report.RESULTS_FILE} ({exc})") from None
         results = list({r.id: r for r in results}.values())
     else:
@@ -113,17 +120,19 @@ def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
             config=config,
             equivalents=load_equivalents(_under(root, args.equivalents)),
             out_dir=out_dir,
-            contexts_file=_under(root, args.contexts) if args.contexts else None,
-            from_run=_under(root, args.from_run) if args.from_run else None,
+            contexts_file=(resume / contexts.CONTEXTS_FILE) if resume else _optional(root, args.contexts),
+            from_run=_optional(root, args.from_run),
             only=parse_only(args.only),
             shard=parse_shard(args.shard) if args.shard else None,
             baseline_workers=args.baseline_workers,
+            resumed=engine.load_progress(resume / engine.PROGRESS_FILE) if resume else {},
             echo=lambda line: print(line, flush=True),
         )
-        started = time.monotonic()
+        started, clock = datetime.now(UTC), time.monotonic()
         results = engine.run(session, root)
-        _print_rate(results, time.monotonic() - started)
-    summary = report.summarize(results, threshold)
+        timings = [report.timing(results, session.ran, started, time.monotonic() - clock)]
+    summary = report.summarize(results, threshold, timings)
+    _print_rate(summary)
     report.write(out_dir, results, summary)
     figure, detail = report.mutation_score_gate(summary)
     score = "n/a" if figure is None else f"{figure:.2f} %"
@@ -133,17 +142,39 @@ def run(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:
     return 0 if summary["passed"] else 1
 
 
-def _print_rate(results: list[engine.MutantResult], seconds: float) -> None:
-    ran = [r for r in results if r.status not in ("not_covered", "equivalent")]
-    per_hour = len(ran) * 3600 / seconds if seconds else 0.0
-    print(
-        f"ran {len(ran)} of {len(results)} mutants in {seconds:.0f} s (baseline included): "
-        f"{per_hour:.0f} mutants/hour; {sum(r.seconds for r in ran):.0f} s in their test runs"
-    )
+def _print_rate(summary: dict) -> None:
+    rate = report.rate(summary)
+    if rate is not None:
+        print(
+            f"ran {rate['ran']} of {summary['overall']['total']} mutants in {rate['seconds']:.0f} s "
+            f"(baseline included, {rate['runs']} run(s)): {rate['per_hour']:.0f} mutants/hour; "
+            f"{rate['mutant_seconds']:.0f} s in their test runs"
+        )
+
+
+def _resume_dir(args: argparse.Namespace, root: Path) -> Path | None:
+    """The folder of the run to continue (--resume), checked; None without --resume."""
+    if args.resume is None:
+        return None
+    clashing = [name for name in ("out", "contexts", "from_run", "merge") if getattr(args, name)]
+    if clashing:
+        option = "--" + clashing[0].replace("_", "-")
+        raise UsageError(
+            f"--resume takes the output folder, contexts and progress of the run it continues: drop {option}"
+        )
+    folder = _under(root, args.resume)
+    for name in (contexts.CONTEXTS_FILE, engine.PROGRESS_FILE):
+        if not (folder / name).is_file():
+            raise UsageError(f"--resume: {folder}: no {name} (no mutate run reached its mutants there)")
+    return folder
 
 
 def _under(root: Path, path: Path) -> Path:
     return path if path.is_absolute() else root / path
+
+
+def _optional(root: Path, path: Path | None) -> Path | None:
+    return _under(root, path) if path else None
 
 
 def _stamp() -> str:

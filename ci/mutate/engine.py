@@ -40,6 +40,8 @@ COPY_IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "reports", "__pycache__", ".pytest_cache", ".tox", ".coverage*"
 )
 SESSION_FILE = "session.sqlite"
+PROGRESS_FILE = "progress.jsonl"  # one finished mutant a line, written as it finishes (--resume reads it)
+REUSABLE = ("killed", "timeout", "survived")
 BASELINE_LOG = "baseline.log"
 COPY_CHECK_LOG = "copy-check.log"
 OUTPUT_EXCERPT_CHARS = 3000
@@ -84,6 +86,9 @@ class Session:
     only: list[str] = field(default_factory=list)
     shard: tuple[int, int] | None = None
     baseline_workers: str = "0"
+    # --resume: the mutants an interrupted run of the same folder finished, by id
+    resumed: dict[str, MutantResult] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)  # the mutants whose tests ran in this invocation
     python: str = sys.executable
     echo: Callable[[str], None] = print
 
@@ -240,8 +245,14 @@ def enumerate_mutants(copy: Path, files: list[str], operator_names: tuple[str, .
         for name in operator_names:
             operator = cosmic_ray.plugins.get_operator(name)()
             seen: collections.Counter[str] = collections.Counter()
-            positions = (pos for node in ast_nodes(module_ast) for pos in operator.mutation_positions(node))
-            for occurrence, (start, end) in enumerate(positions):
+            # The occurrence counts every position the operator finds, as cosmic-ray's own
+            # mutate_code does when it applies one; markers are skipped after counting.
+            positions = (
+                (node, pos) for node in ast_nodes(module_ast) for pos in operator.mutation_positions(node)
+            )
+            for occurrence, (node, (start, end)) in enumerate(positions):
+                if operators.is_signature_marker(node):
+                    continue
                 base = f"{path}:{start[0]}:{start[1]}:{name}"
                 key = base if not seen[base] else f"{base}#{seen[base]}"
                 seen[base] += 1
@@ -386,16 +397,28 @@ def _run_items(
     saved_env = {name: os.environ.get(name) for name in ("PYTHONPATH",)}
     os.chdir(copy)  # cosmic-ray mutates module_path relative to the working directory, in the copy
     os.environ["PYTHONPATH"] = str(copy)
+    # Each mutant is journaled as it finishes: an interrupted run keeps its results (--resume).
+    journal_mode = "a" if session.resumed else "w"
     try:
-        with use_db(str(db_path), WorkDB.Mode.create) as work_db:
+        with (
+            use_db(str(db_path), WorkDB.Mode.create) as work_db,
+            (session.out_dir / PROGRESS_FILE).open(journal_mode, encoding="utf-8") as journal,
+        ):
             work_db.add_work_items(items)
+            if journal.tell() and not _ends_with_newline(session.out_dir / PROGRESS_FILE):
+                journal.write("\n")  # after a line an interruption cut short
             for number, item in enumerate(items, 1):
-                result = _run_one(session, copy, item, line_tests, tests, killers, equivalents)
+                result, ran = _run_one(session, copy, item, line_tests, tests, killers, equivalents)
                 work_db.set_result(item.job_id, _as_work_result(result))
                 results.append(result)
+                if ran:
+                    session.ran.append(result.id)
+                    journal.write(json.dumps(result.to_json()) + "\n")
+                    journal.flush()
                 session.echo(
                     f"[{number}/{len(items)}] {result.status:<11} {result.id}"
                     + (f" ({len(result.tests)} tests, {result.seconds:.1f} s)" if result.tests else "")
+                    + ("" if ran or result.status in ("not_covered", "equivalent") else " (resumed)")
                 )
     finally:
         os.chdir(cwd)
@@ -407,6 +430,24 @@ def _run_items(
     return results
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
+
+
+def load_progress(path: Path) -> dict[str, MutantResult]:
+    """The mutants a run journaled in `path`, by id (a line cut short by an interruption is skipped)."""
+    found: dict[str, MutantResult] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            result = MutantResult(**json.loads(line))
+        except (ValueError, TypeError):
+            continue
+        found[result.id] = result
+    return found
+
+
 def _run_one(
     session: Session,
     copy: Path,
@@ -415,7 +456,8 @@ def _run_one(
     tests: dict,
     killers: dict[str, collections.Counter[str]],
     equivalents: dict[str, str],
-) -> MutantResult:
+) -> tuple[MutantResult, bool]:
+    """The mutant's result, and whether its tests ran now (not an earlier run's result reused)."""
     spec = item.mutations[0]
     path = Path(spec.module_path).as_posix()
     lines = range(spec.start_pos[0], spec.end_pos[0] + 1)
@@ -437,10 +479,17 @@ def _run_one(
     )  # fmt: skip
     if item.job_id in equivalents:
         result.status, result.detail = "equivalent", equivalents[item.job_id]
-        return result
+        return result, False
     if not selected:
         result.status = "not_covered"
-        return result
+        return result, False
+    earlier = session.resumed.get(item.job_id)
+    if earlier is not None and earlier.status in REUSABLE and earlier.diff == result.diff:
+        result.status, result.seconds, result.detail = earlier.status, earlier.seconds, earlier.detail
+        result.killed_by = earlier.killed_by
+        if result.killed_by in tests:
+            kills[result.killed_by] += 1
+        return result, False
     budget = sum(tests[t]["duration"] for t in selected)
     timeout = session.config.timeout_factor * budget + session.config.timeout_floor_s
     started = time.monotonic()
@@ -454,7 +503,7 @@ def _run_one(
             kills[failed[1]] += 1
     if result.status in ("survived", "error"):
         result.detail = (outcome.output or "")[-OUTPUT_EXCERPT_CHARS:]
-    return result
+    return result, True
 
 
 @functools.cache

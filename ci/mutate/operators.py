@@ -93,6 +93,18 @@ class TradeCheckOperators:
         return self._operators[name]
 
 
+def is_signature_marker(node) -> bool:
+    """The bare `*` or `/` of a parameter list (the keyword-only or positional-only marker).
+
+    cosmic-ray's binary-operator replacement takes it for multiplication or division; swapping the
+    two changes nothing for any call that runs at all, so such a mutant proves nothing."""
+    parent = getattr(node, "parent", None)
+    return (
+        node.type == "operator" and node.value in ("*", "/") and parent is not None
+        and parent.type in ("parameters", "lambdef")
+    )  # fmt: skip
+
+
 def register() -> None:
     """Make the provider known to cosmic-ray in this process (idempotent).
 

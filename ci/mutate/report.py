@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jinja2
@@ -37,7 +38,37 @@ def tally(results: Iterable[MutantResult]) -> dict:
     return counts
 
 
-def summarize(results: list[MutantResult], threshold: float) -> dict:
+def timing(results: list[MutantResult], ran_ids: Iterable[str], started: datetime, seconds: float) -> dict:
+    """One invocation's wall time and the mutants whose tests ran in it (not those it resumed)."""
+    ran = set(ran_ids)
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1),
+        "ran": len(ran),
+        "mutant_seconds": round(sum(r.seconds for r in results if r.id in ran), 1),
+    }
+
+
+def rate(summary: dict) -> dict | None:
+    """Mutants per hour over the runs behind a summary. Shards that ran side by side share their
+    wall time: the span from the first start to the last end is the time they took together."""
+    timings = summary.get("timings") or []
+    if not timings:
+        return None
+    starts = [datetime.fromisoformat(t["started"]) for t in timings]
+    ends = [start + timedelta(seconds=t["seconds"]) for start, t in zip(starts, timings, strict=True)]
+    span = (max(ends) - min(starts)).total_seconds()
+    ran = sum(t["ran"] for t in timings)
+    return {
+        "runs": len(timings),
+        "ran": ran,
+        "seconds": span,
+        "per_hour": ran * 3600 / span if span else 0.0,
+        "mutant_seconds": sum(t["mutant_seconds"] for t in timings),
+    }
+
+
+def summarize(results: list[MutantResult], threshold: float, timings: Iterable[dict] = ()) -> dict:
     by_module: dict[str, list[MutantResult]] = defaultdict(list)
     by_flow: dict[str, list[MutantResult]] = defaultdict(list)
     for result in results:
@@ -51,6 +82,7 @@ def summarize(results: list[MutantResult], threshold: float) -> dict:
         "passed": overall["score"] is not None and overall["score"] >= threshold,
         "modules": {path: tally(group) for path, group in sorted(by_module.items())},
         "flows": {flow: tally(group) for flow, group in sorted(by_flow.items())},
+        "timings": list(timings),
     }
 
 

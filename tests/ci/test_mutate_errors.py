@@ -185,3 +185,31 @@ def test_the_copy_links_the_npm_packages_the_tests_load(tmp_path):
         assert (copy / "ci" / "node_modules" / "axe-core" / "axe.min.js").read_text() == "// axe"
         assert (copy / "ci" / "node_modules").is_symlink()
         assert not (copy / ".venv").exists()
+
+
+def test_resume_with_its_own_output_folder_is_one_line_with_exit_2(tmp_path):
+    result = mutate("--resume", str(tmp_path), "--out", str(tmp_path / "elsewhere"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "tradecheck: error: --resume takes the output folder, contexts and progress of the run it "
+        "continues: drop --out"
+    ]
+
+
+def test_resume_of_a_folder_without_a_run_is_one_line_with_exit_2(tmp_path):
+    result = mutate("--resume", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"tradecheck: error: --resume: {tmp_path}: no contexts.json (no mutate run reached its mutants there)"
+    ]
+
+
+def test_shards_that_ran_side_by_side_share_their_wall_time():
+    timings = [
+        {"started": "2026-12-05T10:00:00+00:00", "seconds": 3600.0, "ran": 100, "mutant_seconds": 3500.0},
+        {"started": "2026-12-05T10:30:00+00:00", "seconds": 3600.0, "ran": 50, "mutant_seconds": 3000.0},
+    ]
+    summary = report.summarize([result("killed")], threshold=90, timings=timings)
+    assert report.rate(summary) == {
+        "runs": 2, "ran": 150, "seconds": 5400.0, "per_hour": 100.0, "mutant_seconds": 6500.0,
+    }  # fmt: skip

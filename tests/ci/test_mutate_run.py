@@ -143,3 +143,52 @@ def test_ctrl_c_during_a_mutant_leaves_the_tree_clean(tmp_path):
     assert tree_state() == before
     assert not copy.exists()
     wait_for(lambda: not processes_mentioning(str(copy)), 30, "the mutant's pytest and app to end")
+
+
+def test_resume_reuses_the_journaled_mutants_and_runs_the_rest(tmp_path):
+    """An interrupted run goes on where it stopped: a journaled result stands as long as the
+    mutant's code is the same, and a mutant whose code changed runs again."""
+    from ci.mutate import contexts
+    from ci.mutate.engine import MutantResult, enumerate_mutants, mutant_diff
+
+    out = tmp_path / "out"
+    out.mkdir()
+    line = positive_cents_line()
+    contexts.save(
+        contexts.LineTests(lines={MONEY: {line: {WEAK_TEST}}}),
+        {WEAK_TEST: {"flows": ["MON-01"], "duration": 1.0}},
+        out / contexts.CONTEXTS_FILE,
+    )
+    first, second = [
+        i
+        for i in enumerate_mutants(PROJECT_ROOT, [MONEY], ("core/NumberReplacer",))
+        if i.mutations[0].start_pos[0] == line
+    ]
+    journaled = [
+        # What the weak test cannot do: this "kill" can only come from the journal.
+        MutantResult(first.job_id, MONEY, line, "core/NumberReplacer", "killed", [WEAK_TEST],
+                     diff=mutant_diff(PROJECT_ROOT, first.mutations[0]), seconds=7.0, killed_by=WEAK_TEST),
+        MutantResult(second.job_id, MONEY, line, "core/NumberReplacer", "killed", [WEAK_TEST],
+                     diff="--- code that has changed since", seconds=7.0),
+    ]  # fmt: skip
+    (out / "progress.jsonl").write_text(
+        "".join(json.dumps(r.to_json()) + "\n" for r in journaled) + '{"id": "cut sh'
+    )
+    config_path = config(tmp_path, WEAK_TEST)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "ci.mutate", "--config", str(config_path), "--only", f"{MONEY}:{line}",
+         "--resume", str(out)],
+        cwd=PROJECT_ROOT, env=env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    body = json.loads((out / "mutation.json").read_text())
+    assert {m["id"]: m["status"] for m in body["mutants"]} == {
+        first.job_id: "killed",
+        second.job_id: "survived",
+    }
+    assert f"killed      {first.job_id} (1 tests, 7.0 s) (resumed)" in run.stdout
+    assert body["summary"]["timings"][0]["ran"] == 1  # only the changed mutant ran again
+    journal = [json.loads(line) for line in (out / "progress.jsonl").read_text().splitlines()[3:]]
+    assert [(r["id"], r["status"]) for r in journal] == [(second.job_id, "survived")]
