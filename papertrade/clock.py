@@ -7,23 +7,28 @@ from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    """`now()` in UTC; `set(when)` makes it read `when` from now on (time keeps running)."""
+    """`now()` in UTC; `set(when)` makes it read `when` from now on (time keeps running), and
+    `set(when, frozen=True)` makes it read exactly `when` until the next `set`, so a test can stand
+    on an instant (the last microsecond of a lockout, the first of a session's expiry)."""
 
     def __init__(self) -> None:
         self._offset = timedelta(0)
+        self._frozen: datetime | None = None
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        frozen = self._frozen
+        return frozen if frozen is not None else datetime.now(UTC) + self._offset
 
-    def set(self, when: datetime | None) -> datetime:
+    def set(self, when: datetime | None, *, frozen: bool = False) -> datetime:
         with self._lock:
             if when is None:
-                self._offset = timedelta(0)
+                self._offset, self._frozen = timedelta(0), None
             else:
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=UTC)
                 self._offset = when - datetime.now(UTC)
+                self._frozen = when if frozen else None
         return self.now()
 
 

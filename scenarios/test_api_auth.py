@@ -12,6 +12,7 @@ pytestmark = pytest.mark.capability("test_api")
 
 NOT_AUTHENTICATED = {"error": {"code": "not_authenticated", "message": "Sign in to continue."}}
 INVALID_CREDENTIALS = {"error": {"code": "invalid_credentials", "message": "Invalid username or password."}}
+LOCKOUT = timedelta(minutes=15)
 
 
 def sign_in(api, username, password):
@@ -87,15 +88,28 @@ def test_locked_account_answers_429(api, account):
 @pytest.mark.provokes_errors
 @pytest.mark.flow("AUTH-03", "API-07")
 def test_lockout_lasts_exactly_fifteen_minutes(api, account, app_clock):
-    credentials = {"username": account.username, "password": account.password}
-    locked_at = datetime.now(UTC)
+    locked_at = datetime.now(UTC).replace(microsecond=0)
+    app_clock(locked_at, frozen=True)  # Given five failures at one known instant
     for _ in range(5):
-        api.request("POST", "/api/auth/login", json={**credentials, "password": "nope"})
+        sign_in(api, account.username, "nope")
 
-    app_clock(locked_at + timedelta(minutes=14))
-    assert api.request("POST", "/api/auth/login", json=credentials).status_code == 429
-    app_clock(locked_at + timedelta(minutes=15, seconds=5))
-    assert api.request("POST", "/api/auth/login", json=credentials).status_code == 200
+    app_clock(locked_at + timedelta(minutes=14), frozen=True)
+    assert sign_in(api, account.username, account.password).status_code == 429
+    app_clock(locked_at + LOCKOUT - timedelta(milliseconds=1), frozen=True)
+    assert sign_in(api, account.username, account.password).status_code == 429  # its last millisecond
+    app_clock(locked_at + LOCKOUT, frozen=True)
+    assert sign_in(api, account.username, account.password).status_code == 200  # then it is over
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("AUTH-03", "API-01")
+def test_a_successful_sign_in_starts_the_failure_count_again(api, account):
+    for _ in range(4):
+        sign_in(api, account.username, "nope")
+    assert sign_in(api, account.username, account.password).status_code == 200
+    statuses = [sign_in(api, account.username, "nope").status_code for _ in range(5)]
+    assert statuses == [401] * 5  # counted from zero again...
+    assert sign_in(api, account.username, account.password).status_code == 429  # ...the fifth locks
 
 
 @pytest.mark.provokes_errors

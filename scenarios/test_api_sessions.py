@@ -152,6 +152,22 @@ def test_session_lasts_eight_hours_then_the_page_asks_to_sign_in_again(account, 
     assert client.request("GET", "/api/me").json() == NOT_AUTHENTICATED
 
 
+@pytest.mark.provokes_errors
+@pytest.mark.flow("AUTH-06", "API-07")
+def test_a_session_ends_at_exactly_eight_hours(account, make_api, app_clock):
+    signed_in_at = datetime.now(UTC).replace(microsecond=0)
+    app_clock(signed_in_at, frozen=True)
+    remembered, unseen = make_api(), make_api()
+    remembered.login(account.username, account.password)
+    unseen.login(account.username, account.password)
+    app_clock(signed_in_at + SESSION_LIFETIME - timedelta(milliseconds=1), frozen=True)
+    assert remembered.request("GET", "/api/me").status_code == 200  # looked up, then kept by the server
+
+    app_clock(signed_in_at + SESSION_LIFETIME, frozen=True)
+    assert remembered.request("GET", "/api/me").json() == NOT_AUTHENTICATED
+    assert unseen.request("GET", "/api/me").json() == NOT_AUTHENTICATED  # first looked up now
+
+
 @pytest.mark.flow("AUTH-06", "API-07")
 def test_expiring_sessions_counts_the_live_ones(api, account, make_api):
     account.api.request("GET", "/api/me")

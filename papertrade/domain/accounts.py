@@ -129,15 +129,14 @@ def record_login(session: Session, account_id: int, *, success: bool, now: datet
     if account.locked_until is not None:
         if account.locked_until > now:
             raise AccountLocked()
-        account.locked_until = None
+        account.locked_until = None  # the lockout is over: the count starts again
         account.failed_logins = 0
     if success:
         account.failed_logins = 0
         return account
     account.failed_logins += 1
     if account.failed_logins >= MAX_FAILED_LOGINS:
-        account.failed_logins = 0
-        account.locked_until = now + LOCKOUT
+        account.locked_until = now + LOCKOUT  # its end resets the count (above)
     return account
 
 

@@ -148,7 +148,10 @@ async def set_clock(request: Request) -> dict[str, Any]:
             when = None
         if when is None:
             raise ValidationFailed("now must be an ISO 8601 time or null.", field="now")
-    return {"now": iso(context(request).clock.set(when))}
+    frozen = _flag(payload, "frozen", default=False)
+    if frozen and when is None:
+        raise ValidationFailed("frozen needs a time in now.", field="frozen")
+    return {"now": iso(context(request).clock.set(when, frozen=frozen)), "frozen": frozen}
 
 
 @router.post("/reset")

@@ -62,6 +62,17 @@ def test_clock_can_be_set_and_restored(client):
     assert client.post("/api/test/clock", json={"now": "yesterday"}).status_code == 422
 
 
+def test_a_frozen_clock_reads_the_same_instant_until_it_is_set_again(client):
+    stopped = {"now": "2030-01-02T03:04:05.678Z", "frozen": True}
+    assert client.post("/api/test/clock", json=stopped).json() == stopped
+    assert client.post("/api/test/clock", json=stopped).json() == stopped  # it did not move in between
+    assert client.post("/api/test/clock", json={"now": None}).json()["frozen"] is False
+    refused = client.post("/api/test/clock", json={"now": None, "frozen": True})
+    assert (refused.status_code, refused.json()["error"]["message"]) == (422, "frozen needs a time in now.")
+    refused = client.post("/api/test/clock", json={"now": "2030-01-02T03:04:05Z", "frozen": "yes"})
+    assert (refused.status_code, refused.json()["error"]["message"]) == (422, "frozen must be true or false.")
+
+
 def test_reset_removes_accounts_and_test_instruments(make_settings):
     with TestClient(create_app(make_settings())) as client:
         user = client.post("/api/test/users", json={"password": "pw"}).json()
