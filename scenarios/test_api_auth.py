@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harness.api_client import error_code
-
 pytestmark = pytest.mark.capability("test_api")
 
 NOT_AUTHENTICATED = {"error": {"code": "not_authenticated", "message": "Sign in to continue."}}
@@ -150,13 +148,24 @@ def test_creating_a_user_with_a_taken_username_answers_409(api, account):
 @pytest.mark.flow("API-01")
 @pytest.mark.parametrize(
     "body",
-    [{}, {"username": "someone"}, {"username": 1, "password": 2}],
-    ids=["empty", "no-password", "not-text"],
-)
+    [
+        {},
+        {"username": "someone"},
+        {"username": 1, "password": 2},
+        {"username": 1, "password": "a-password"},
+        {"username": "someone", "password": 2},
+        {"username": "   ", "password": "a-password"},
+        {"username": "someone", "password": ""},
+    ],
+    ids=["empty", "no-password", "not-text", "username-not-text", "password-not-text", "blank-username",
+         "empty-password"],
+)  # fmt: skip
 def test_login_without_credentials_answers_422(api, body):
     response = api.request("POST", "/api/auth/login", json=body)
     assert response.status_code == 422
-    assert error_code(response) == "validation_error"
+    assert response.json()["error"] == {
+        "code": "validation_error", "message": "Username and password are required.",
+    }  # fmt: skip
 
 
 @pytest.mark.provokes_errors

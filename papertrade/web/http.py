@@ -53,8 +53,7 @@ def context(request: Request) -> AppContext:
 
 
 class BadRequest(DomainError):
-    status = 400
-    code = "bad_request"
+    """A body that is not the JSON asked for: the base error's 400 `bad_request`."""
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
