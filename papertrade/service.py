@@ -18,7 +18,7 @@ from papertrade.db import Database
 from papertrade.domain import accounts, orders, portfolio
 from papertrade.domain.errors import AccountLocked, DomainError, InvalidCredentials, NotFound
 from papertrade.domain.events import Message, Outbox
-from papertrade.domain.market import Market, after_commit
+from papertrade.domain.market import InstrumentState, Market, after_commit
 from papertrade.metrics import Metrics
 from papertrade.models import Account
 
@@ -84,13 +84,15 @@ class TradingService:
             self._deliver(session, self._after_price_change(session, [state]))
         return state.quote()
 
-    def tick(self) -> int:
+    def tick(self, only: frozenset[str] | None = None) -> list[InstrumentState]:
+        """One step of the random walk (of the instruments in `only`, when given); the instruments
+        it moved, at their new prices."""
         with self.db.write() as session:
-            changed = self.market.walk(session)
+            changed = self.market.walk(session, only)
             if changed:
                 self._deliver(session, self._after_price_change(session, changed))
         self.metrics.feed_ticks.inc()
-        return len(changed)
+        return changed
 
     def create_test_instrument(self, **fields: Any) -> dict[str, Any]:
         with self.db.write() as session:

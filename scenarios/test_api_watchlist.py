@@ -4,6 +4,9 @@ import pytest
 
 pytestmark = pytest.mark.capability("test_api")
 
+# A new account's watchlist: the listed instruments in their listing order (docs/papertrade-contract.md)
+LISTED = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "NFLX", "JPM", "V", "KO", "DIS"]
+
 
 @pytest.mark.flow("DASH-02")
 def test_a_watched_symbol_is_listed_with_its_quote_until_removed(account, symbol):
@@ -15,3 +18,12 @@ def test_a_watched_symbol_is_listed_with_its_quote_until_removed(account, symbol
     remaining = account.api.call("DELETE", f"/api/watchlist/{symbol}", 200)["quotes"]
     assert symbol not in [q["symbol"] for q in remaining]
     assert symbol not in [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
+
+
+@pytest.mark.flow("DASH-02")
+def test_symbols_join_the_end_of_the_watchlist_in_the_order_they_are_added(account, make_instrument):
+    later, earlier = sorted((make_instrument(), make_instrument()), reverse=True)  # not alphabetical
+    account.api.watch(later)
+    account.api.watch(earlier)
+    listed = [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
+    assert listed == [*LISTED, later, earlier]

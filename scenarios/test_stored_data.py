@@ -42,3 +42,12 @@ def test_a_price_the_app_shows_is_the_price_it_stored(api, app_database, symbol)
     assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == "151.23"
     (last_cents,) = stored(app_database, "SELECT last_cents FROM instruments WHERE symbol = :s", s=symbol)
     assert last_cents == 15123
+
+
+@pytest.mark.flow("RT-01")
+def test_a_price_a_tick_moves_is_stored(api, app_database, feed_steps):
+    ticking = api.create_instrument("150.00", ticking=True)["symbol"]
+    moved = [tick[ticking] for tick in feed_steps(20, seed=3, symbols=[ticking]) if ticking in tick]
+    assert moved, "20 ticks left it at 150.00"
+    (last_cents,) = stored(app_database, "SELECT last_cents FROM instruments WHERE symbol = :s", s=ticking)
+    assert f"{last_cents / 100:.2f}" == moved[-1] == api.call("GET", f"/api/quotes/{ticking}", 200)["last"]

@@ -185,7 +185,7 @@ def notification_dict(notification: Notification) -> dict[str, Any]:
     }
 
 
-def list_notifications(session: Session, account_id: int, limit: int = 50) -> list[Notification]:
+def list_notifications(session: Session, account_id: int, *, limit: int) -> list[Notification]:
     table = Notification.__table__
     query = select(table).where(table.c.account_id == account_id).order_by(table.c.id.desc()).limit(limit)
     return session.execute(query).all()

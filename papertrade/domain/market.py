@@ -117,6 +117,10 @@ class Market:
         self._states: dict[str, InstrumentState] = {}
         self._lock = threading.Lock()
 
+    def reseed(self, seed: int) -> None:
+        """Restart the random walk from `seed` (test mode: the same steps give the same prices)."""
+        self.rng = random.Random(seed)
+
     # reading -------------------------------------------------------------------------------
     def get(self, symbol: str) -> InstrumentState | None:
         return self._states.get(symbol)
@@ -175,12 +179,13 @@ class Market:
         self._publish(session, [new_state])
         return new_state
 
-    def walk(self, session: Session) -> list[InstrumentState]:
-        """Move every ticking instrument one step; returns the ones whose price changed."""
+    def walk(self, session: Session, only: frozenset[str] | None = None) -> list[InstrumentState]:
+        """Move every ticking instrument (of `only`, when given) one step; returns the ones whose
+        price changed."""
         now = self.clock.now()
         changed = []
         for state in sorted(list(self._states.values()), key=lambda s: (s.position, s.symbol)):
-            if not state.ticking:
+            if not state.ticking or (only is not None and state.symbol not in only):
                 continue
             new_cents = next_walk_price(state.last_cents, self.rng)
             if new_cents != state.last_cents:

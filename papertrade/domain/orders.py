@@ -450,16 +450,14 @@ def cancel_order(
     return order
 
 
-def list_orders(session: Session, account_id: int, *, status: str | None = None, limit: int = 100):
+def list_orders(session: Session, account_id: int, *, status: str | None, limit: int):
     """Newest first, as plain rows (cheaper than ORM objects for long lists)."""
     params = {"account_id": account_id, "status": status, "limit": limit}
     query = SQL_ORDERS if status is None else SQL_ORDERS_BY_STATUS
     return session.connection().execute(query, params).all()
 
 
-def list_transactions(
-    session: Session, account_id: int, *, newest_first: bool = True, limit: int | None = None
-):
+def list_transactions(session: Session, account_id: int, *, newest_first: bool, limit: int | None):
     table = Transaction.__table__
     order_by = table.c.id.desc() if newest_first else table.c.id
     query = select(table).where(table.c.account_id == account_id).order_by(order_by)

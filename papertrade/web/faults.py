@@ -1,7 +1,8 @@
 """Fault injection for test mode: routes that fail or slow down, a database that seems gone, a
-stream that refuses connections. Installed only with --test-mode (app.py), cleared by
-/api/test/reset, and deterministic under --seed: which requests a probabilistic fault hits is
-drawn from a random generator seeded with the app's seed (re-seeded on reset).
+stream that refuses connections, a price feed whose ticks fail. Installed only with --test-mode
+(app.py), cleared by /api/test/reset, and deterministic under --seed: which requests a
+probabilistic fault hits is drawn from a random generator seeded with the app's seed (re-seeded
+on reset).
 
 Durations run on the monotonic clock, not the test clock: /api/test/clock moves business time
 (sessions, order timestamps), and a monitor measuring an outage needs the outage in real time.
@@ -50,8 +51,10 @@ class Faults:
         self.routes: list[RouteFault] = []
         self.database_down_until: float | None = None
         self.stream_down_until: float | None = None
+        self.feed_down_until: float | None = None
         self._database_down = False
         self._stream_down = False
+        self._feed_down = False
         self._ids = itertools.count(1)
 
     def _until(self, duration_s: float | None) -> float | None:
@@ -104,6 +107,13 @@ class Faults:
     def stream_down(self) -> bool:
         return self._active(self._stream_down, self.stream_down_until)
 
+    def set_feed_down(self, down: bool, duration_s: float | None) -> None:
+        self._feed_down = down
+        self.feed_down_until = self._until(duration_s) if down else None
+
+    def feed_down(self) -> bool:
+        return self._active(self._feed_down, self.feed_down_until)
+
     def remaining(self, until: float | None) -> float | None:
         return None if until is None else round(max(0.0, until - self.now()), 3)
 
@@ -123,6 +133,7 @@ class Faults:
             ],
             "database_down": self.database_down(),
             "stream_down": self.stream_down(),
+            "feed_down": self.feed_down(),
         }
 
     def clear(self) -> None:
@@ -130,6 +141,7 @@ class Faults:
         self.routes.clear()
         self.set_database_down(False, None)
         self.set_stream_down(False, None)
+        self.set_feed_down(False, None)
         self.random = random.Random(self.seed)
 
 

@@ -6,11 +6,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
+from papertrade.domain.market import InstrumentState
 from papertrade.service import TradingService
 from papertrade.web.dbcall import db_call
 
 log = logging.getLogger("papertrade.feed")
+
+
+class FeedFault(RuntimeError):
+    """A tick that fails because test mode says so (POST /api/test/faults/feed)."""
 
 
 class Feed:
@@ -21,6 +27,7 @@ class Feed:
         self.task: asyncio.Task | None = None
         self.last_tick = time.monotonic()
         self.failing = False
+        self.broken: Callable[[], bool] = lambda: False  # test mode's feed fault
 
     def start(self) -> None:
         self.last_tick = time.monotonic()
@@ -33,18 +40,27 @@ class Feed:
                 await self.task
             self.task = None
 
+    async def tick(self, only: frozenset[str] | None = None) -> list[InstrumentState] | None:
+        """One tick now (of the instruments in `only`, when given): the instruments it moved, or
+        None when it failed (logged; the feed is degraded until a tick succeeds). The background
+        task and test mode's steps both call it."""
+        try:
+            if self.broken():
+                raise FeedFault("injected by test mode")
+            changed = await db_call(self.service.db, self.service.tick, only)
+        except Exception:
+            self.failing = True
+            log.exception("market tick failed")
+            return None
+        self.failing = False
+        self.last_tick = time.monotonic()
+        return changed
+
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            if not self.running:
-                continue
-            try:
-                await db_call(self.service.db, self.service.tick)
-                self.failing = False
-                self.last_tick = time.monotonic()
-            except Exception:
-                self.failing = True
-                log.exception("market tick failed")
+            if self.running:
+                await self.tick()
 
     def state(self) -> str:
         """`ok`, `paused` or `degraded` (stopped, failing or late)."""

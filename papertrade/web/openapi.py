@@ -204,8 +204,18 @@ class PriceRequest(Shape):
     price: Money
 
 
+class FeedRequest(Shape):
+    running: bool | None = Field(None, description="Pause (false) or resume (true) the background ticks.")
+    seed: int | None = Field(None, ge=0, description="Restart the random walk from this seed.")
+    steps: int | None = Field(None, ge=1, le=1000, description="Run this many ticks now, in order.")
+    symbols: list[Symbol] | None = Field(None, description="The ticks run now move only these instruments.")
+
+
 class FeedState(Shape):
     running: bool
+    steps: list[dict[str, Money] | None] = Field(
+        description="Per tick run now: each instrument it moved and its new last price; null if it failed."
+    )
 
 
 class ExpireRequest(Shape):
@@ -226,10 +236,12 @@ class Dropped(Shape):
 
 class ClockRequest(Shape):
     now: Timestamp | None
+    frozen: bool = Field(False, description="Stop the clock at `now` until the next call.")
 
 
 class ClockState(Shape):
     now: Timestamp
+    frozen: bool
 
 
 class ResetDone(Shape):
@@ -264,6 +276,7 @@ class FaultState(Shape):
     routes: list[ActiveRouteFault]
     database_down: bool
     stream_down: bool
+    feed_down: bool
 
 
 SESSION = "session"  # the security scheme: the pt_session cookie
@@ -355,7 +368,12 @@ ROUTES: dict[tuple[str, str], Route] = {
         {**TEST_ERRORS, 404: "Unknown symbol."},
         False,
     ),
-    ("post", "/api/test/feed"): (FeedState, {200: FeedState}, TEST_ERRORS, False),
+    ("post", "/api/test/feed"): (
+        FeedRequest,
+        {200: FeedState},
+        {**TEST_ERRORS, 404: "Unknown symbol."},
+        False,
+    ),
     ("post", "/api/test/sessions/expire"): (ExpireRequest, {200: Expired}, TEST_ERRORS, False),
     ("post", "/api/test/ws/drop"): (DropRequest, {200: Dropped}, TEST_ERRORS, False),
     ("post", "/api/test/clock"): (ClockRequest, {200: ClockState}, TEST_ERRORS, False),
@@ -365,6 +383,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("delete", "/api/test/faults"): (None, {200: FaultState}, {}, False),
     ("post", "/api/test/faults/database"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
     ("post", "/api/test/faults/stream"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
+    ("post", "/api/test/faults/feed"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
 }
 
 

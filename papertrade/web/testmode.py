@@ -13,7 +13,7 @@ from papertrade.clock import iso, parse_iso
 from papertrade.domain.accounts import INITIAL_CASH_CENTS
 from papertrade.domain.errors import ValidationFailed
 from papertrade.domain.market import normalize_symbol
-from papertrade.domain.money import MoneyError, parse_cents
+from papertrade.domain.money import MoneyError, cents_to_str, parse_cents
 from papertrade.web.dbcall import db_call
 from papertrade.web.faults import CONTROL_PREFIX, Faults
 from papertrade.web.http import context, json_object
@@ -108,12 +108,46 @@ async def set_price(request: Request) -> dict[str, Any]:
     return await db_call(ctx.db, ctx.service.set_price, symbol, cents)
 
 
+MAX_FEED_STEPS = 1000
+MAX_SEED = 2**63 - 1
+
+
+def _whole(payload: dict[str, Any], key: str, *, minimum: int, maximum: int) -> int:
+    value = payload[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValidationFailed(f"{key} must be a whole number from {minimum} to {maximum}.", field=key)
+    return value
+
+
+def _symbols(ctx: Any, value: object) -> frozenset[str]:
+    """The instruments a step may move: known symbols, at least one."""
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
+        raise ValidationFailed("symbols must be a non-empty list of symbols.", field="symbols")
+    symbols = frozenset(normalize_symbol(item) for item in value)
+    for symbol in sorted(symbols):
+        ctx.market.require(symbol)  # 404 unknown_symbol
+    return symbols
+
+
 @router.post("/feed")
-async def set_feed(request: Request) -> dict[str, Any]:
+async def control_feed(request: Request) -> dict[str, Any]:
+    """Pause or resume the background ticks, restart the walk from a seed, run ticks now."""
     payload = await json_object(request)
-    running = _flag(payload, "running")
-    context(request).feed.running = running
-    return {"running": running}
+    if not payload.keys() & {"running", "seed", "steps"}:
+        raise ValidationFailed("give running, seed or steps.", field="running")
+    ctx = context(request)
+    running = _flag(payload, "running") if "running" in payload else ctx.feed.running
+    seed = _whole(payload, "seed", minimum=0, maximum=MAX_SEED) if "seed" in payload else None
+    steps = _whole(payload, "steps", minimum=1, maximum=MAX_FEED_STEPS) if "steps" in payload else 0
+    only = _symbols(ctx, payload["symbols"]) if "symbols" in payload else None
+    ctx.feed.running = running
+    if seed is not None:
+        ctx.market.reseed(seed)
+    moves = []
+    for _ in range(steps):
+        changed = await ctx.feed.tick(only)
+        moves.append(None if changed is None else {s.symbol: cents_to_str(s.last_cents) for s in changed})
+    return {"running": running, "steps": moves}
 
 
 @router.post("/sessions/expire")
@@ -236,6 +270,14 @@ async def database_fault(request: Request) -> dict[str, Any]:
     payload = await json_object(request)
     faults = _faults(request)
     faults.set_database_down(_flag(payload, "down"), _duration(payload))
+    return faults.describe()
+
+
+@router.post("/faults/feed")
+async def feed_fault(request: Request) -> dict[str, Any]:
+    payload = await json_object(request)
+    faults = _faults(request)
+    faults.set_feed_down(_flag(payload, "down"), _duration(payload))
     return faults.describe()
 
 

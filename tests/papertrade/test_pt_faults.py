@@ -82,7 +82,11 @@ def test_faults_end_after_their_duration():
     faults.add_route("/api", status=500, latency_ms=0, probability=1.0, duration_s=60)
     faults.set_database_down(True, 30)
     faults.set_stream_down(True, None)
+    faults.set_feed_down(True, 10)
     assert faults.pick("/api/me") is not None
+    assert faults.feed_down()
+    now[0] = 110.0
+    assert not faults.feed_down()
     now[0] = 129.999
     assert faults.database_down()
     assert faults.describe()["routes"][0]["remaining_s"] == 30.001
@@ -91,7 +95,9 @@ def test_faults_end_after_their_duration():
     assert faults.pick("/api/me") is not None
     now[0] = 160.0
     assert faults.pick("/api/me") is None
-    assert faults.describe() == {"routes": [], "database_down": False, "stream_down": True}
+    assert faults.describe() == {
+        "routes": [], "database_down": False, "stream_down": True, "feed_down": False,
+    }  # fmt: skip
 
 
 def test_database_down_fails_ready_and_status_until_lifted(faulty):
@@ -124,15 +130,28 @@ def test_stopped_stream_drops_sockets_and_refuses_new_ones(faulty, trader):
         assert ws.receive_json()["type"] == "pong"
 
 
+def test_a_failing_feed_degrades_its_status_until_a_tick_succeeds(faulty):
+    faulty.post("/api/test/feed", json={"running": False})  # only the steps below tick
+    assert faulty.post("/api/test/faults/feed", json={"down": True}).json()["feed_down"] is True
+    assert faulty.post("/api/test/feed", json={"steps": 2}).json()["steps"] == [None, None]
+    faulty.post("/api/test/feed", json={"running": True})
+    assert faulty.get("/api/status").json()["feed"] == "degraded"
+    faulty.post("/api/test/faults/feed", json={"down": False})
+    assert faulty.post("/api/test/feed", json={"steps": 1}).json()["steps"][0]  # it moved prices
+    assert faulty.get("/api/status").json()["feed"] == "ok"
+
+
 def test_reset_lifts_every_fault(faulty):
     faulty.post("/api/test/faults", json={"path": "/api/instruments", "status": 500})
     faulty.post("/api/test/faults/database", json={"down": True, "duration_s": 600})
     faulty.post("/api/test/faults/stream", json={"down": True})
+    faulty.post("/api/test/faults/feed", json={"down": True})
     faulty.post("/api/test/reset", json={})
     assert faulty.get("/api/test/faults").json() == {
         "routes": [],
         "database_down": False,
         "stream_down": False,
+        "feed_down": False,
     }
     assert faulty.get("/api/instruments").status_code == 200
     assert faulty.get("/ready").status_code == 200
@@ -181,5 +200,7 @@ def test_no_fault_injection_without_test_mode(make_settings):
             ("delete", "/api/test/faults"),
             ("post", "/api/test/faults/database"),
             ("post", "/api/test/faults/stream"),
+            ("post", "/api/test/faults/feed"),
+            ("post", "/api/test/feed"),
         ]:
             assert client.request(method, path, json={"down": True}).status_code == 404, path

@@ -85,3 +85,15 @@ def test_reset_removes_accounts_and_test_instruments(make_settings):
         assert client.get("/api/quotes/AAPL").json()["last"] == "150.00"
         login = client.post("/api/auth/login", json={"username": user["username"], "password": "pw"})
         assert login.status_code == 401
+
+
+def test_feed_steps_move_only_the_named_ticking_instruments_and_replay_from_a_seed(client):
+    ticking = client.post("/api/test/instruments", json={"price": "150.00", "ticking": True}).json()["symbol"]
+    still = client.post("/api/test/instruments", json={"price": "150.00"}).json()["symbol"]
+    first = client.post("/api/test/feed", json={"seed": 5, "steps": 3, "symbols": [ticking, still]}).json()
+    assert [sorted(tick) for tick in first["steps"]] == [[ticking]] * 3
+    client.post("/api/test/prices", json={"symbol": ticking, "price": "150.00"})
+    again = client.post("/api/test/feed", json={"seed": 5, "steps": 3, "symbols": [ticking.lower()]}).json()
+    assert again == first
+    unknown = client.post("/api/test/feed", json={"steps": 1, "symbols": ["NOPE9"]})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_symbol")
