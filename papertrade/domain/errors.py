@@ -21,7 +21,6 @@ class ValidationFailed(DomainError):
 class UnknownSymbol(DomainError):
     """404 when the symbol is the resource looked up; 422 when it is a field of an order."""
 
-    status = 404
     code = "unknown_symbol"
 
     def __init__(self, symbol: str, *, status: int = 404) -> None:
