@@ -2,25 +2,18 @@
 signing out one session and its cookies, the CSRF refusal page, unknown and expired sessions, and
 the error page of an unknown symbol."""
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from harness.api_client import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from harness.served_html import text_of
 
 pytestmark = pytest.mark.capability("test_api")
 
 NOT_AUTHENTICATED = {"error": {"code": "not_authenticated", "message": "Sign in to continue."}}
 SESSION_LIFETIME = timedelta(hours=8)  # PaperTrade's default --session-ttl
 SIGNED_OUT = "/login?signed_out=1"
-
-
-def text_of(page, testid):
-    """The text of the element with this data-testid in an HTML answer (None when it has none)."""
-    found = re.search(rf'data-testid="{testid}"[^>]*>([^<]*)<', page)
-    return html.unescape(found.group(1)) if found else None
 
 
 def deleted_cookies(response):

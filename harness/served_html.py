@@ -1,0 +1,13 @@
+"""A page as the server sent it, before any script runs: what a user sees first, and what a client
+without JavaScript sees at all. Pages mark their values with `data-testid` (the contract's list)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+
+def text_of(page: str, testid: str) -> str | None:
+    """The text of the first element with this data-testid in an HTML answer (None when it has none)."""
+    found = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>([^<]*)<', page)
+    return html.unescape(found.group(1)) if found else None
