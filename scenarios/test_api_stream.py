@@ -156,6 +156,31 @@ def test_a_subscribed_symbol_streams_each_new_price(open_stream, account, symbol
     }
 
 
+def messages_before_pong(stream: ClientConnection) -> list[dict[str, Any]]:
+    """What the server had sent before it answers a ping now (one queue per socket keeps order)."""
+    stream.send(json.dumps({"type": "ping"}))
+    messages = []
+    while (message := json.loads(stream.recv(timeout=RECV_TIMEOUT_S)))["type"] != "pong":
+        messages.append(message)
+    return messages
+
+
+@pytest.mark.flow("PORT-02")
+@pytest.mark.parametrize(
+    ("sold", "pushed"), [(0, ["151.00"]), (1, [])], ids=["holding-one-share", "sold-out"]
+)
+def test_a_price_change_pushes_the_portfolio_to_the_holders_of_the_symbol_only(
+    open_stream, account, symbol, api, sold, pushed
+):
+    account.api.place_order(symbol, "buy", 1)
+    if sold:
+        account.api.place_order(symbol, "sell", 1)
+    stream = open_stream(account.api)
+    api.set_price(symbol, "151.00")
+    portfolios = [m["portfolio"] for m in messages_before_pong(stream) if m["type"] == "portfolio"]
+    assert [p["positions"][0]["last"] for p in portfolios] == pushed
+
+
 @pytest.mark.flow("API-01")
 @pytest.mark.parametrize(
     ("signed_in", "origin", "code"),

@@ -187,7 +187,7 @@ SQL_MARK_CANCELLED = (
 SQL_RESTING = (
     select(ORDERS)
     .where(
-        ORDERS.c.symbol.in_(bindparam("symbols", expanding=True)),
+        ORDERS.c.symbol.in_(bindparam("symbols")),  # in_() makes the list parameter expanding
         ORDERS.c.status == "open",
         ORDERS.c.type == "limit",
     )

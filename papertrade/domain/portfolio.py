@@ -39,9 +39,9 @@ SQL_POSITIONS = (
     .where(POSITIONS.c.account_id == bindparam("account_id"), POSITIONS.c.quantity > 0)
     .order_by(POSITIONS.c.symbol)
 )
-SQL_HOLDERS = select(POSITIONS.c.account_id).where(
-    POSITIONS.c.account_id.in_(bindparam("accounts", expanding=True)),
-    POSITIONS.c.symbol.in_(bindparam("symbols", expanding=True)),
+SQL_HOLDERS = select(POSITIONS.c.account_id).where(  # in_() makes each list parameter expanding
+    POSITIONS.c.account_id.in_(bindparam("accounts")),
+    POSITIONS.c.symbol.in_(bindparam("symbols")),
     POSITIONS.c.quantity > 0,
 )
 
