@@ -1,12 +1,15 @@
 """The JSON API's orders (flows API-02, API-03, API-06): validation, ownership, fills and the books."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from harness.api_client import error_code
 
 pytestmark = pytest.mark.capability("test_api")
+
+RACE_ROUNDS = 20
 
 
 @pytest.mark.provokes_errors
@@ -140,6 +143,24 @@ def test_only_open_orders_can_be_cancelled(account, symbol):
         "code": "order_not_open",
         "message": "Only open orders can be cancelled.",
     }
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("API-06", "TRD-04")
+def test_a_cancel_racing_a_fill_leaves_the_order_either_filled_or_cancelled(account, api, symbol):
+    # Each round sends a cancel and a price that crosses the order at the same moment: one wins.
+    cancel_answers = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(RACE_ROUNDS):
+            order = account.api.place_order(symbol, "buy", 1, limit_price="149.00")
+            cancel = pool.submit(account.api.request, "POST", f"/api/orders/{order['id']}/cancel")
+            pool.submit(api.set_price, symbol, "148.00").result()
+            cancel_answers[order["id"]] = cancel.result().status_code
+            api.set_price(symbol, "150.00")
+    booked = {t["order_id"] for t in account.api.call("GET", "/api/transactions", 200)["transactions"]}
+    for order_id, answer in cancel_answers.items():
+        outcome = (answer, account.api.order(order_id)["status"], order_id in booked)
+        assert outcome in {(200, "cancelled", False), (409, "filled", True)}, order_id
 
 
 @pytest.mark.flow("API-06", "TRD-01")

@@ -194,7 +194,6 @@ SQL_RESTING = (
     .order_by(ORDERS.c.id)
 )
 SQL_ORDER = select(ORDERS).where(ORDERS.c.id == bindparam("order_id"))
-SQL_ORDER_FOR_UPDATE = SQL_ORDER.with_for_update()
 SQL_INSERT_ORDER = insert(ORDERS)
 SQL_INSERT_POSITION = insert(POSITIONS)
 SQL_INSERT_TRANSACTION = insert(TRANSACTIONS)
@@ -416,6 +415,10 @@ def match_resting(session: Session, states: list[InstrumentState], now: datetime
         order = OrderRecord.from_row(row)
         if _crosses(order, by_symbol[order.symbol]):
             _lock_account(connection, order.account_id)
+            # Read again under the account's lock, which a cancel takes too: a cancel may have ended
+            # the order since the list was read.
+            if connection.execute(SQL_ORDER, {"order_id": order.id}).first().status != "open":
+                continue
             _fill(connection, order, order.limit_price_cents, now, outbox)
 
 
@@ -426,9 +429,8 @@ def cancel_message(order: OrderRecord) -> str:
     return text + "."
 
 
-def get_order(session: Session, account_id: int, order_id: int, *, for_update: bool = False) -> OrderRecord:
-    query = SQL_ORDER_FOR_UPDATE if for_update else SQL_ORDER
-    row = session.connection().execute(query, {"order_id": order_id}).first()
+def get_order(session: Session, account_id: int, order_id: int) -> OrderRecord:
+    row = session.connection().execute(SQL_ORDER, {"order_id": order_id}).first()
     if row is None or row.account_id != account_id:
         raise NotFound("Order not found.")
     return OrderRecord.from_row(row)
@@ -437,10 +439,13 @@ def get_order(session: Session, account_id: int, order_id: int, *, for_update: b
 def cancel_order(
     session: Session, account_id: int, order_id: int, now: datetime, outbox: Outbox
 ) -> OrderRecord:
-    order = get_order(session, account_id, order_id, for_update=True)
+    connection = session.connection()
+    # The account's row is the lock a fill takes before it books an order: a cancel racing a fill
+    # of the same order waits for it, or it for the cancel (PostgreSQL; SQLite serializes writes).
+    _lock_account(connection, account_id)
+    order = get_order(session, account_id, order_id)
     if order.status != "open":
         raise OrderNotOpen()
-    connection = session.connection()
     connection.execute(SQL_MARK_CANCELLED, {"b_id": order.id, "b_at": now})
     order.status, order.cancelled_at = "cancelled", now
     notification = _insert_notification(connection, account_id, "cancel", cancel_message(order), now)
