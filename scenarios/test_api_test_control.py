@@ -1,5 +1,7 @@
 """The test-control API (flow API-07): it refuses what it cannot act on."""
 
+import re
+
 import pytest
 
 from harness.api_client import error_code
@@ -105,6 +107,9 @@ def test_a_price_at_either_end_of_the_range_is_set(api, symbol, price, bid, ask)
     quote = api.set_price(symbol, price)
     assert (quote["bid"], quote["last"], quote["ask"]) == (bid, price, ask)
     assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == price
+    created = api.create_instrument(price)  # and an instrument can be created at that price
+    assert (created["bid"], created["last"], created["ask"]) == (bid, price, ask)
+    assert re.fullmatch(r"T[A-Z0-9]{4}", created["symbol"])  # a random symbol like T4KQZ
 
 
 @pytest.mark.provokes_errors

@@ -51,3 +51,11 @@ def test_a_price_a_tick_moves_is_stored(api, app_database, feed_steps):
     assert moved, "20 ticks left it at 150.00"
     (last_cents,) = stored(app_database, "SELECT last_cents FROM instruments WHERE symbol = :s", s=ticking)
     assert f"{last_cents / 100:.2f}" == moved[-1] == api.call("GET", f"/api/quotes/{ticking}", 200)["last"]
+
+
+@pytest.mark.flow("API-07")
+def test_a_created_instrument_is_stored_with_its_price(api, app_database):
+    created = api.create_instrument("42.50", ticking=True)
+    columns = "last_cents, prev_close_cents, ticking, listed"
+    row = stored(app_database, f"SELECT {columns} FROM instruments WHERE symbol = :s", s=created["symbol"])
+    assert tuple(row) == (4250, 4250, True, False)

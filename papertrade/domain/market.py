@@ -166,7 +166,7 @@ class Market:
                         updated_at=now,
                     )
                 )
-        session.flush()
+        # (the query below flushes the new rows first: the session autoflushes)
         self._publish(session, [InstrumentState.from_row(row) for row in session.scalars(select(Instrument))])
 
     def set_price(self, session: Session, symbol: str, cents: int) -> InstrumentState:
@@ -224,8 +224,7 @@ class Market:
             updated_at=self.clock.now(),
         )
         session.add(row)
-        session.flush()
-        state = InstrumentState.from_row(row)
+        state = InstrumentState.from_row(row)  # every field is set above: nothing to read back
         self._publish(session, [state])
         return state
 
