@@ -43,6 +43,18 @@ class LineTests:
                 found |= tests
         return found
 
+    def specificity(self, path: str, line_numbers: Iterable[int]) -> dict[str, float]:
+        """For each test, how much of `line_numbers` it ran that few others ran: the sum, over the
+        lines it executed, of 1 / the number of tests that executed each. A test that reached a
+        branch only it reaches scores high: it is the one likeliest to notice a change there."""
+        by_line = self.lines.get(path, {})
+        scores: dict[str, float] = {}
+        for number in line_numbers:
+            tests = by_line.get(number, ())
+            for test in tests:
+                scores[test] = scores.get(test, 0.0) + 1 / len(tests)
+        return scores
+
     def startup_only(self, path: str, line_numbers: Iterable[int]) -> bool:
         """Whether the lines ran at start-up only, in a file where no test executed any line."""
         startup = self.startup.get(path, set())
@@ -158,6 +170,22 @@ def name_uses(source: str) -> dict[int, set[int]]:
 
     visit(tree.body)
     return uses
+
+
+def enclosing_functions(source: str, line_numbers: Iterable[int]) -> set[int]:
+    """Every line of the innermost function around each of `line_numbers` (a line outside any
+    function stands for itself)."""
+    spans = [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    found: set[int] = set()
+    for number in line_numbers:
+        around = [span for span in spans if span[0] <= number <= span[1]]
+        start, end = min(around, key=lambda span: span[1] - span[0]) if around else (number, number)
+        found.update(range(start, end + 1))
+    return found
 
 
 def _bound_names(statement: ast.stmt) -> set[str]:

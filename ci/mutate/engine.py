@@ -466,11 +466,15 @@ def _run_one(
         executed_by = {t for t in tests if _named(t, session.config.startup_tests)}
     kills = killers[path]
     # Of the tests behind a start-up line (a constant, a def), those that ran the lines reading
-    # the name it binds are the likeliest to notice: they go first.
-    readers = line_tests.tests_for(path, _readers_lines(copy, path, lines))
+    # the name it binds are the likeliest to notice: they go first. Then, among equals, the tests
+    # that reached the rare branches of the functions around the mutant and its readers.
+    reader_lines = _readers_lines(copy, path, lines)
+    readers = line_tests.tests_for(path, reader_lines)
+    region = contexts.enclosing_functions(_source(copy, path), {*lines, *reader_lines})
+    specific = line_tests.specificity(path, region)
     selected = sorted(
         (t for t in executed_by if t in tests),
-        key=lambda t: (-kills[t], t not in readers, tests[t]["duration"], t),
+        key=lambda t: (-kills[t], t not in readers, -round(specific.get(t, 0.0), 1), tests[t]["duration"], t),
     )
     flows = sorted({flow for t in selected for flow in tests[t]["flows"]})
     result = MutantResult(
@@ -507,8 +511,14 @@ def _run_one(
 
 
 @functools.cache
+def _source(copy: Path, path: str) -> str:
+    """The original source (read before any mutant: cosmic-ray restores the file after each)."""
+    return (copy / path).read_text(encoding="utf-8")
+
+
+@functools.cache
 def _name_uses(copy: Path, path: str) -> dict[int, set[int]]:
-    return contexts.name_uses((copy / path).read_text(encoding="utf-8"))
+    return contexts.name_uses(_source(copy, path))
 
 
 def _readers_lines(copy: Path, path: str, lines: range) -> set[int]:

@@ -213,3 +213,12 @@ def test_shards_that_ran_side_by_side_share_their_wall_time():
     assert report.rate(summary) == {
         "runs": 2, "ran": 150, "seconds": 5400.0, "per_hour": 100.0, "mutant_seconds": 6500.0,
     }  # fmt: skip
+
+
+def test_the_tests_that_reached_a_rare_branch_around_the_mutant_rank_first():
+    source = "def size(x):\n    if x > 10:\n        return 'big'\n    return 'small'\n\nLIMIT = 3\n"
+    assert contexts.enclosing_functions(source, [2]) == {1, 2, 3, 4}
+    assert contexts.enclosing_functions(source, [6]) == {6}  # outside any function: itself
+    line_tests = contexts.LineTests(lines={"m.py": {2: {"a", "b", "c"}, 3: {"c"}, 4: {"a", "b"}}})
+    scores = line_tests.specificity("m.py", {1, 2, 3, 4})
+    assert {test: round(score, 2) for test, score in scores.items()} == {"a": 0.83, "b": 0.83, "c": 1.33}
