@@ -156,6 +156,14 @@ def test_a_subscribed_symbol_streams_each_new_price(open_stream, account, symbol
     }
 
 
+@pytest.mark.flow("RT-01", "API-05")
+def test_a_subscription_keeps_the_known_symbols_of_its_first_200_entries_once_each(open_stream, account):
+    stream = open_stream(account.api)
+    asked = ["AAPL"] * 198 + ["NOPE", "MSFT", "KO"]  # MSFT is the 200th entry, KO the 201st
+    subscribed = exchange(stream, json.dumps({"type": "subscribe", "symbols": asked}))
+    assert (subscribed["symbols"], [q["symbol"] for q in subscribed["quotes"]]) == (["AAPL", "MSFT"],) * 2
+
+
 def messages_before_pong(stream: ClientConnection) -> list[dict[str, Any]]:
     """What the server had sent before it answers a ping now (one queue per socket keeps order)."""
     stream.send(json.dumps({"type": "ping"}))
