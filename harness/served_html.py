@@ -11,3 +11,9 @@ def text_of(page: str, testid: str) -> str | None:
     """The text of the first element with this data-testid in an HTML answer (None when it has none)."""
     found = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>([^<]*)<', page)
     return html.unescape(found.group(1)) if found else None
+
+
+def rows_of(page: str, prefix: str) -> list[str]:
+    """In page order, what follows `prefix-` in each data-testid that starts with it: the ids of a
+    list's rows (`order-row-42` -> "42")."""
+    return re.findall(rf'data-testid="{re.escape(prefix)}-([^"]+)"', page)

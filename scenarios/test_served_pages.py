@@ -1,9 +1,11 @@
 """The pages as the server renders them, before any script runs: what a user sees first, and all a
 client without JavaScript sees. Money, P&L and percentages to the cent, signs included."""
 
+import re
+
 import pytest
 
-from harness.served_html import text_of
+from harness.served_html import rows_of, text_of
 
 pytestmark = pytest.mark.capability("test_api")
 
@@ -40,3 +42,31 @@ def test_the_served_dashboard_of_a_new_account_shows_its_cash_and_nothing_else(a
     assert tuple(text_of(page.text, testid) for testid in BALANCES) == (
         "$100,000.00", "$100,000.00", "$100,000.00", "$0.00", "$0.00",
     )  # fmt: skip
+
+
+@pytest.mark.flow("DASH-03", "DASH-04", "TRD-08")
+def test_the_served_pages_list_the_newest_orders_and_notifications_up_to_their_limits(account, symbol):
+    # Given 21 filled orders (each with its notification), then 30 resting ones: 51 orders
+    filled = [account.api.place_order(symbol, "buy", 1)["id"] for _ in range(21)]
+    resting = [account.api.place_order(symbol, "buy", 1, limit_price="100.00")["id"] for _ in range(30)]
+    newest_first = [str(order_id) for order_id in reversed(filled + resting)]
+    dashboard = account.api.request("GET", "/dashboard").text
+    assert rows_of(dashboard, "order-row") == newest_first[:10]
+    notifications = account.api.call("GET", "/api/notifications?limit=21", 200)["notifications"]
+    assert len(notifications) == 21
+    newest_notifications = [str(n["id"]) for n in notifications[:20]]
+    assert re.findall(r'data-notification-id="(\d+)"', dashboard) == newest_notifications
+    trade = account.api.request("GET", f"/trade/{symbol}").text
+    assert rows_of(trade, "history-row") == newest_first[:50]
+    assert rows_of(trade, "open-order-row") == newest_first[:30]
+
+
+@pytest.mark.flow("WEB-02")
+def test_a_page_the_browser_already_has_answers_304_until_it_changes(account, symbol):
+    first = account.api.request("GET", "/dashboard")
+    etag = first.headers["ETag"]
+    again = account.api.request("GET", "/dashboard", headers={"If-None-Match": etag})
+    assert (again.status_code, again.headers["ETag"], again.content) == (304, etag, b"")
+    account.api.place_order(symbol, "buy", 1)  # the page now lists an order
+    changed = account.api.request("GET", "/dashboard", headers={"If-None-Match": etag})
+    assert (changed.status_code, changed.headers["ETag"] == etag) == (200, False)
