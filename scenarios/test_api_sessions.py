@@ -16,15 +16,19 @@ SESSION_LIFETIME = timedelta(hours=8)  # PaperTrade's default --session-ttl
 SIGNED_OUT = "/login?signed_out=1"
 
 
-def deleted_cookies(response):
-    """name -> attributes of each cookie the answer deletes (Max-Age=0), the names lower-cased."""
-    deleted = {}
+def set_cookies(response):
+    """name -> attributes (names lower-cased, Expires left out) of each cookie the answer sets."""
+    found = {}
     for header in response.raw.headers.getlist("Set-Cookie"):
         pair, *attributes = (part.strip() for part in header.split(";"))
         fields = {name.lower(): value for name, _, value in (a.partition("=") for a in attributes)}
-        if fields.get("max-age") == "0":
-            deleted[pair.partition("=")[0]] = {k: v for k, v in fields.items() if k != "expires"}
-    return deleted
+        found[pair.partition("=")[0]] = {k: v for k, v in fields.items() if k != "expires"}
+    return found
+
+
+def deleted_cookies(response):
+    """The cookies the answer deletes (Max-Age=0), as set_cookies gives them."""
+    return {name: fields for name, fields in set_cookies(response).items() if fields.get("max-age") == "0"}
 
 
 def client_with_session(make_api, token):
@@ -101,6 +105,22 @@ def test_log_out_ends_that_session_only_and_deletes_its_cookies(account, make_ap
     }
     assert client_with_session(make_api, token).request("GET", "/api/me").json() == NOT_AUTHENTICATED
     assert elsewhere.request("GET", "/api/me").json()["user"]["username"] == account.username
+
+
+@pytest.mark.flow("AUTH-01", "API-01")
+@pytest.mark.parametrize("https", [False, True], ids=["http", "behind-an-https-proxy"])
+def test_sign_in_cookies_keep_the_session_from_scripts_and_from_plain_http(api, account, https, make_api):
+    # Behind a proxy that ends TLS the app sees http, and X-Forwarded-Proto says what the user used
+    headers = {"X-Forwarded-Proto": "https"} if https else {}
+    credentials = {"username": account.username, "password": account.password}
+    secure = {"secure": ""} if https else {}
+    expected = {
+        SESSION_COOKIE: {"path": "/", "samesite": "lax", "httponly": "", **secure},
+        CSRF_COOKIE: {"path": "/", "samesite": "lax", **secure},  # the page's scripts read this one
+    }
+    assert set_cookies(api.request("POST", "/api/auth/login", json=credentials, headers=headers)) == expected
+    form = {**credentials, "next": ""}
+    assert set_cookies(make_api().request("POST", "/login", data=form, headers=headers)) == expected
 
 
 @pytest.mark.flow("AUTH-04")
