@@ -1,4 +1,7 @@
-"""The JSON API's defences (flows API-04, API-05): CSRF, body limits, malformed bodies, unknown routes."""
+"""The JSON API's defences (flows API-04, API-05, API-09): CSRF, body limits, malformed bodies,
+unknown routes, and the headers every answer carries."""
+
+import re
 
 import pytest
 
@@ -60,3 +63,33 @@ def test_unknown_route_answers_404_not_found(api):
     response = api.request("GET", "/api/nothing-here")
     assert response.status_code == 404
     assert error_code(response) == "not_found"
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+@pytest.mark.flow("API-09")
+@pytest.mark.parametrize(
+    ("path", "cache_control"),
+    [
+        ("/api/version", "no-store"),
+        ("/api/nothing-here", "no-store"),
+        ("/login", "no-cache"),
+        ("stylesheet", "public, max-age=31536000, immutable"),
+    ],
+    ids=["api", "api-error", "page", "static-file"],
+)
+def test_every_answer_carries_the_security_headers_and_its_cache_policy(api, path, cache_control):
+    if path == "stylesheet":  # its fingerprinted URL, as the sign-in page links it
+        path = re.search(r'href="(/static/[^"]+\.css)"', api.request("GET", "/login").text).group(1)
+    headers = api.request("GET", path).headers
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert headers["Cache-Control"] == cache_control

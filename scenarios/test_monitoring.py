@@ -105,9 +105,21 @@ def test_every_response_carries_a_new_request_id(api, path):
 
 
 @pytest.mark.flow("MON-04")
-def test_incoming_request_id_is_echoed(api):
-    response = api.request("GET", "/health", headers={"X-Request-ID": "tradecheck-1234"})
-    assert response.headers["X-Request-ID"] == "tradecheck-1234"
+@pytest.mark.parametrize(
+    "request_id", ["tradecheck-1234", "a.b:c_D-9", "x" * 128], ids=["plain", "punctuation", "128-chars"]
+)
+def test_incoming_request_id_is_echoed(api, request_id):
+    response = api.request("GET", "/health", headers={"X-Request-ID": request_id})
+    assert response.headers["X-Request-ID"] == request_id
+
+
+@pytest.mark.flow("MON-04")
+@pytest.mark.parametrize(
+    "request_id", ["two words", "x" * 129, "<script>"], ids=["space", "129-chars", "markup"]
+)
+def test_an_incoming_request_id_of_other_characters_is_replaced_by_a_new_one(api, request_id):
+    response = api.request("GET", "/health", headers={"X-Request-ID": request_id})
+    assert UUID4_HEX.match(response.headers["X-Request-ID"])
 
 
 @pytest.mark.capability("test_api")
