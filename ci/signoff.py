@@ -16,6 +16,7 @@ from ci.appcoverage import AppCoverage
 from ci.categories import classify
 from ci.figures import FAILED_OUTCOMES
 from ci.gates import GateResult
+from ci.mutate import report as mutate_report
 from ci.rundata import RunData
 
 
@@ -46,6 +47,7 @@ class SignOff:
     failures: list[dict]
     query_table: list[dict]  # per route: requests, statements, database time (from Server-Timing)
     web_quality: str  # markdown: Lighthouse, accessibility, Web Vitals and asset delivery
+    mutation: str = ""  # markdown: the mutation testing section, when the profile mutation-tested the app
     report: str | None = None
     report_note: str | None = None
 
@@ -120,6 +122,7 @@ def build(
         },
         query_table=[asdict(row) for row in facts.database_table],
         web_quality=webquality.render_markdown(run.directory),
+        mutation=mutate_report.signoff_section(run.directory / mutate_report.MUTATION_DIR),
         flaky=[_test_entry(t) for t in facts.flaky],
         failures=[_test_entry(t) for t in facts.failed]
         + [
@@ -238,6 +241,8 @@ def render_markdown(result: SignOff, with_report: bool = True) -> str:
         lines += ["", result.web_quality.rstrip()]
     if result.query_table:
         lines += ["", "## Database work", "", dbgate.format_query_table(_database_rows(result)).rstrip()]
+    if result.mutation:
+        lines += ["", result.mutation.rstrip()]
     lines += ["", f"## Flaky tests ({len(signoff['flaky'])})", ""]
     lines += [
         f"- `{f['nodeid']}` passed on attempt {f['attempts']}{_pointer(f)}" for f in signoff["flaky"]

@@ -22,6 +22,7 @@ from ci.mutate.engine import MutantResult
 RESULTS_FILE = "mutation.json"
 HTML_FILE = "mutation.html"
 MARKDOWN_FILE = "mutation.md"
+TESTS_SHOWN = 5  # of a survivor's tests, in the sign-off section (the HTML page lists all)
 KILLED = ("killed", "timeout")
 COUNTED = ("killed", "timeout", "survived", "not_covered")
 STATUSES = ("killed", "timeout", "survived", "not_covered", "equivalent", "error")
@@ -159,16 +160,24 @@ def markdown(summary: dict, results: list[MutantResult]) -> str:
     if survivors:
         lines += ["", f"### Surviving mutants ({len(survivors)})", ""]
         for result in survivors:
+            shown = ", ".join(f"`{t}`" for t in result.tests[:TESTS_SHOWN])
+            more = len(result.tests) - TESTS_SHOWN
             lines += [
-                f"- `{result.id}` — executed by {len(result.tests)} test(s): "
-                + ", ".join(f"`{t}`" for t in result.tests),
+                f"- `{result.id}` — executed by {len(result.tests)} test(s): {shown}"
+                + (f" and {more} more ({HTML_FILE} lists them)" if more > 0 else ""),
                 "",
                 "  ```diff",
                 *("  " + line for line in result.diff.splitlines()),
                 "  ```",
             ]
-    lines += ["", f"Overall: {overall['total']} mutants."]
+    lines += ["", f"Overall: {overall['total']} mutants; each with its diff and tests in `{HTML_FILE}`."]
     return "\n".join(lines) + "\n"
+
+
+def signoff_section(out_dir: Path) -> str:
+    """The sign-off's mutation section: `mutation.md` of the run's mutation folder, "" without one."""
+    path = out_dir / MARKDOWN_FILE
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 HTML_TEMPLATE = """<!doctype html>

@@ -139,3 +139,27 @@ def test_the_markdown_names_verdict_gates_matrix_and_failures(make_run_dir):
     assert "| AUTH-01 | Sign in | ★ | ❌ failed | ✅ passed |" in text
     assert "`s::login[chromium]`: AssertionError: boom" in text
     assert text.rstrip().endswith("Report: reports/runs/x/allure-report/index.html")
+
+
+def test_a_run_that_mutation_tested_the_app_has_its_section_and_gate(make_run_dir):
+    from ci.mutate import report
+    from ci.mutate.engine import MutantResult
+
+    directory = make_run_dir("mutation", green_tests(), profile="mutation")
+    tests = [f"s::t{i}" for i in range(7)]
+    mutants = [
+        MutantResult("m.py:1:0:op", "m.py", 1, "op", "killed", tests[:1], ["AUTH-01"], killed_by=tests[0]),
+        MutantResult("m.py:2:0:op", "m.py", 2, "op", "survived", tests, ["AUTH-01"], diff="-a\n+b\n"),
+    ]
+    (directory / report.MUTATION_DIR).mkdir()
+    report.write(directory / report.MUTATION_DIR, mutants, report.summarize(mutants, threshold=90))
+
+    result = signoff.build(load_run(directory), CATALOG, AppCoverage(93.5, 2))
+
+    assert gate(result.to_json(), "mutation_score")["figure"] == 50.0
+    text = signoff.render_markdown(result)
+    assert "## Mutation testing" in text
+    assert (
+        "`m.py:2:0:op` — executed by 7 test(s): `s::t0`, `s::t1`, `s::t2`, `s::t3`, `s::t4` and 2 more"
+        in text
+    )
