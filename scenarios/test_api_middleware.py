@@ -55,3 +55,28 @@ def test_an_unhandled_error_is_logged_with_its_request_id_and_traceback(account,
         .splitlines()[-1]
         .startswith("papertrade.web.faults.InjectedCrash: Injected by test-mode fault #")
     )
+
+
+@pytest.mark.flow("MON-04")
+def test_each_request_is_logged_as_one_json_line_with_its_route_and_status(account, target):
+    if target.app is None:
+        pytest.skip("reads the app's log: embedded target only")
+    request_id, offset = f"tc-{secrets.token_hex(8)}", target.app.log_size()
+    account.api.request("GET", "/api/orders/999999", headers={"X-Request-ID": request_id})
+    lines = [json.loads(line) for line in target.app.log_since(offset).splitlines() if request_id in line]
+    access = [line for line in lines if "route" in line]
+    assert [(a["level"], a["method"], a["path"], a["route"], a["status"]) for a in access] == [
+        ("info", "GET", "/api/orders/999999", "/api/orders/{order_id}", 404)
+    ]
+    assert access[0]["duration_ms"] >= 0
+    assert access[0]["client"].startswith("127.0.0.1:")
+
+
+@pytest.mark.flow("MON-03")
+def test_an_unknown_path_is_counted_and_timed_as_unmatched(api):
+    counted = 'papertrade_http_requests_total{method="GET",route="unmatched",status="404"}'
+    timed = 'papertrade_http_request_duration_seconds_count{method="GET",route="unmatched"}'
+    before = [api.metric(counted), api.metric(timed)]
+    for _ in range(2):
+        api.request("GET", "/api/nothing-here")
+    assert [api.metric(counted), api.metric(timed)] == [before[0] + 2, before[1] + 2]

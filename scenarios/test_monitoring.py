@@ -13,15 +13,6 @@ from pages.trading import TradingPage
 UUID4_HEX = re.compile(r"^[0-9a-f]{32}$")
 
 
-def metric(api, sample):
-    """The value of one /metrics sample, e.g. 'papertrade_orders_placed_total' (0 when absent)."""
-    for line in api.request("GET", "/metrics").text.splitlines():
-        name, _, value = line.rpartition(" ")
-        if name == sample:
-            return float(value)
-    return 0.0
-
-
 @pytest.mark.smoke
 @pytest.mark.flow("MON-01")
 @pytest.mark.parametrize(
@@ -55,10 +46,10 @@ def test_status_page_shows_every_component(status_page, api):
 @pytest.mark.flow("MON-03")
 def test_request_counter_moves_with_traffic(api):
     sample = 'papertrade_http_requests_total{method="GET",route="/health",status="200"}'
-    before = metric(api, sample)
+    before = api.metric(sample)
     for _ in range(3):
         api.request("GET", "/health")
-    assert metric(api, sample) >= before + 3
+    assert api.metric(sample) >= before + 3
 
 
 @pytest.mark.capability("test_api")
@@ -67,14 +58,14 @@ def test_request_counter_moves_with_traffic(api):
 def test_order_counters_move_with_orders(account, symbol):
     placed, filled = "papertrade_orders_placed_total", "papertrade_orders_filled_total"
     rejected = 'papertrade_orders_rejected_total{reason="insufficient_shares"}'
-    before = {name: metric(account.api, name) for name in (placed, filled, rejected)}
+    before = {name: account.api.metric(name) for name in (placed, filled, rejected)}
     account.api.place_order(symbol, "buy", 1)
     account.api.request(
         "POST",
         "/api/orders",
         json={"symbol": symbol, "side": "sell", "type": "market", "quantity": 5, "limit_price": None},
     )
-    after = {name: metric(account.api, name) for name in (placed, filled, rejected)}
+    after = {name: account.api.metric(name) for name in (placed, filled, rejected)}
     assert after[placed] >= before[placed] + 1
     assert after[filled] >= before[filled] + 1
     assert after[rejected] >= before[rejected] + 1
