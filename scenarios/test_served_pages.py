@@ -70,3 +70,6 @@ def test_a_page_the_browser_already_has_answers_304_until_it_changes(account, sy
     account.api.place_order(symbol, "buy", 1)  # the page now lists an order
     changed = account.api.request("GET", "/dashboard", headers={"If-None-Match": etag})
     assert (changed.status_code, changed.headers["ETag"] == etag) == (200, False)
+    error = account.api.request("GET", "/trade/ZZZZZ")  # an error page is never "not modified"
+    repeated = account.api.request("GET", "/trade/ZZZZZ", headers={"If-None-Match": error.headers["ETag"]})
+    assert (error.status_code, repeated.status_code) == (404, 404)
