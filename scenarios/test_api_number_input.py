@@ -104,3 +104,9 @@ def test_test_control_amount_of_a_quadrillion_answers_422(api, symbol, amount):
         validation_error("cash must be an amount with at most 2 decimals."),
     )
     assert api.call("GET", f"/api/quotes/{symbol}", 200)["last"] == "150.00"
+
+
+@pytest.mark.flow("API-07")
+def test_test_control_cash_just_below_a_quadrillion_is_accepted(make_account):
+    account = make_account(cash="999999999999999.99")
+    assert account.api.portfolio()["cash"] == "999999999999999.99"
