@@ -79,7 +79,9 @@ def test_order_id_in_other_digits_names_no_order(account, symbol, digits):
 
 @pytest.mark.flow("API-07")
 @pytest.mark.parametrize(
-    "price", ["١٤٠", "１４０", "²", "1e2"], ids=["arabic-indic", "fullwidth", "superscript", "exponent-text"]
+    "price",
+    ["١٤٠", "１４０", "²", "1e2", True],
+    ids=["arabic-indic", "fullwidth", "superscript", "exponent-text", "json-true"],
 )
 def test_test_control_price_other_than_ascii_decimal_answers_422(api, symbol, price):
     response = api.request("POST", "/api/test/prices", json={"symbol": symbol, "price": price})
@@ -110,3 +112,10 @@ def test_test_control_amount_of_a_quadrillion_answers_422(api, symbol, amount):
 def test_test_control_cash_just_below_a_quadrillion_is_accepted(make_account):
     account = make_account(cash="999999999999999.99")
     assert account.api.portfolio()["cash"] == "999999999999999.99"
+
+
+@pytest.mark.flow("API-07")
+@pytest.mark.parametrize(("price", "last"), [(151, "151.00"), (151.25, "151.25")], ids=["integer", "decimal"])
+def test_test_control_price_as_a_json_number_is_taken(api, symbol, price, last):
+    response = api.request("POST", "/api/test/prices", json={"symbol": symbol, "price": price})
+    assert (response.status_code, response.json()["last"]) == (200, last)
