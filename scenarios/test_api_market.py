@@ -1,5 +1,6 @@
-"""Valuation at the market's prices through the API: the day P&L of flow DASH-01 counts from the
-account's total value at its first valuation of each UTC day (docs/papertrade-contract.md)."""
+"""The market through the API: a quote's change since the previous close, and the day P&L of flow
+DASH-01, which counts from the account's total value at its first valuation of each UTC day
+(docs/papertrade-contract.md)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -21,3 +22,16 @@ def test_the_day_pnl_counts_from_the_first_valuation_of_each_utc_day(api, accoun
     assert account.api.portfolio()["day_pnl"] == "0.00"  # Then the new day starts at 100,009.50
     api.set_price(symbol, "153.00")
     assert account.api.portfolio()["day_pnl"] == "20.00"
+
+
+@pytest.mark.flow("DASH-02", "RT-01")
+@pytest.mark.parametrize(
+    ("price", "change"),
+    [("1010.00", "1.00"), ("999.99", "0.00"), ("990.00", "-1.00"), ("999.95", "-0.01")],
+    ids=["up-1-percent", "down-less-than-half-a-hundredth", "down-1-percent", "down-half-a-hundredth"],
+)
+def test_a_quote_s_change_is_in_percent_to_two_decimals_and_never_minus_zero(
+    api, make_instrument, price, change
+):
+    symbol = make_instrument("1000.00")  # the previous close
+    assert api.set_price(symbol, price)["change_pct"] == change
