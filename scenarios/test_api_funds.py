@@ -53,6 +53,23 @@ def test_a_limit_at_exactly_the_quote_fills_on_arrival(account, symbol, side, li
     assert (order["status"], order["fill_price"]) == ("filled", limit_price)
 
 
+@pytest.mark.flow("API-06", "TRD-03")
+@pytest.mark.parametrize(
+    ("side", "limit_price", "price"),
+    [("buy", "149.00", "148.95"), ("sell", "151.00", "151.05")],
+    ids=["buy-when-the-ask-reaches-it", "sell-when-the-bid-reaches-it"],
+)
+def test_a_resting_limit_fills_when_the_quote_reaches_exactly_its_price(
+    account, api, symbol, side, limit_price, price
+):
+    account.api.place_order(symbol, "buy", 10)  # shares to sell
+    order = account.api.place_order(symbol, side, 10, limit_price=limit_price)
+    assert (order["status"], order["filled_at"], order["fill_price"]) == ("open", None, None)
+    api.set_price(symbol, price)  # the ask (buy) or bid (sell) is now exactly the limit
+    filled = account.api.order(order["id"])
+    assert (filled["status"], filled["fill_price"]) == ("filled", limit_price)
+
+
 @pytest.mark.flow("API-02")
 def test_the_largest_quantity_is_accepted(account, symbol):
     order = account.api.place_order(symbol, "buy", 10_000, limit_price="1.00")  # rests below the ask

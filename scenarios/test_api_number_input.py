@@ -119,3 +119,21 @@ def test_test_control_cash_just_below_a_quadrillion_is_accepted(make_account):
 def test_test_control_price_as_a_json_number_is_taken(api, symbol, price, last):
     response = api.request("POST", "/api/test/prices", json={"symbol": symbol, "price": price})
     assert (response.status_code, response.json()["last"]) == (200, last)
+
+
+def limit_buy(account, symbol, limit_price):
+    body = {"symbol": symbol, "side": "buy", "type": "limit", "quantity": 1, "limit_price": limit_price}
+    return account.api.request("POST", "/api/orders", json=body)
+
+
+@pytest.mark.flow("API-02")
+def test_a_limit_price_written_in_32_characters_is_read(account, symbol):
+    response = limit_buy(account, symbol, "140.00".rjust(32, "0"))  # leading zeros: the same price
+    assert (response.status_code, response.json()["limit_price"]) == (201, "140.00")
+
+
+@pytest.mark.provokes_errors
+@pytest.mark.flow("API-02")
+def test_a_limit_price_written_in_33_characters_is_refused(account, symbol):
+    response = limit_buy(account, symbol, "140.00".rjust(33, "0"))
+    assert (response.status_code, response.json()) == (422, validation_error(LIMIT_PRICE))

@@ -167,6 +167,7 @@ def test_a_cancel_racing_a_fill_leaves_the_order_either_filled_or_cancelled(acco
 def test_market_order_fills_and_is_booked(account, symbol):
     order = account.api.place_order(symbol, "buy", 10)
     assert (order["status"], order["fill_price"], order["limit_price"]) == ("filled", "150.05", None)
+    assert (order["filled_at"], order["cancelled_at"]) == (order["created_at"], None)
     [transaction] = account.api.call("GET", "/api/transactions", 200)["transactions"]
     assert (transaction["order_id"], transaction["amount"], transaction["realized_pnl"]) == (
         order["id"],
@@ -181,6 +182,15 @@ def test_market_order_fills_and_is_booked(account, symbol):
         "1500.00",
         "99999.50",
     )
+
+
+@pytest.mark.flow("API-06", "PORT-04")
+def test_transactions_are_listed_newest_first_up_to_the_limit_asked(account, symbol):
+    first, second = (account.api.place_order(symbol, "buy", quantity)["id"] for quantity in (1, 2))
+    listed = account.api.call("GET", "/api/transactions", 200)["transactions"]
+    assert [t["order_id"] for t in listed] == [second, first]
+    limited = account.api.call("GET", "/api/transactions?limit=1", 200)["transactions"]
+    assert [t["order_id"] for t in limited] == [second]
 
 
 @pytest.mark.flow("API-06", "TRD-08")
