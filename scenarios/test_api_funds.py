@@ -29,6 +29,15 @@ def test_cash_fully_reserved_leaves_zero_available(account, symbol):
     )
 
 
+@pytest.mark.flow("DASH-01", "TRD-07")
+def test_the_portfolio_shows_the_cash_a_resting_buy_reserves(account, symbol):
+    account.api.place_order(symbol, "buy", 10, limit_price="140.00")
+    portfolio = account.api.portfolio()
+    assert (portfolio["cash"], portfolio["reserved_cash"], portfolio["available_cash"]) == (
+        "100000.00", "1400.00", "98600.00",
+    )  # fmt: skip
+
+
 @pytest.mark.provokes_errors
 @pytest.mark.flow("TRD-07")
 def test_a_symbol_not_held_cannot_be_sold(account, symbol):

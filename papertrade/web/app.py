@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     if settings.test_mode:
         ctx.faults = Faults(settings.seed)
-        ctx.feed.broken = ctx.faults.feed_down
+        ctx.feed.faults = ctx.faults
         app.include_router(testmode.router)
     app.include_router(ws.router)
     app.include_router(assets.router)

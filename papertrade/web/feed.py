@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 
 from papertrade.domain.market import InstrumentState
 from papertrade.service import TradingService
 from papertrade.web.dbcall import db_call
+from papertrade.web.faults import Faults
 
 log = logging.getLogger("papertrade.feed")
 
@@ -27,7 +27,7 @@ class Feed:
         self.task: asyncio.Task | None = None
         self.last_tick = time.monotonic()
         self.failing = False
-        self.broken: Callable[[], bool] = lambda: False  # test mode's feed fault
+        self.faults: Faults | None = None  # test mode's faults: a feed fault makes ticks fail
 
     def start(self) -> None:
         self.last_tick = time.monotonic()
@@ -45,7 +45,7 @@ class Feed:
         None when it failed (logged; the feed is degraded until a tick succeeds). The background
         task and test mode's steps both call it."""
         try:
-            if self.broken():
+            if self.faults is not None and self.faults.feed_down():
                 raise FeedFault("injected by test mode")
             changed = await db_call(self.service.db, self.service.tick, only)
         except Exception:

@@ -13,6 +13,7 @@ import pytest
 
 from ci.categories import classify
 from ci.rundata import read_jsonl
+from fixtures.target_app import stop_cleanly
 from harness import embedded_app
 from harness.embedded_app import AppStartError, EmbeddedApp, classify_exit
 
@@ -272,3 +273,45 @@ OUTSIDE = "from outside (a user, CI or the out-of-memory killer)"
 )
 def test_how_the_app_ended_decides_product_or_infrastructure(returncode, log, product, how):
     assert classify_exit(returncode, log) == (product, how)
+
+
+class StoppingApp:
+    """A stand-in for the embedded app at the session's end: how its stop ends."""
+
+    log_path = "app.log"
+
+    def __init__(self, code):
+        self.code = code
+
+    def exited(self):
+        return None
+
+    def stop(self):
+        return self.code
+
+    def log_tail(self):
+        return "shutting down"
+
+
+class SessionConfig:
+    def __init__(self):
+        self.stash = pytest.Stash()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("code", "how"),
+    [
+        (-signal.SIGKILL, "did not exit within 10 s of SIGTERM and was killed"),
+        (1, "exited with code 1 on SIGTERM"),
+    ],
+    ids=["hangs", "errs"],
+)
+def test_an_app_that_does_not_stop_cleanly_fails_the_session_end(code, how):
+    with pytest.raises(pytest.fail.Exception) as failed:
+        stop_cleanly(StoppingApp(code), SessionConfig())
+    assert str(failed.value).splitlines()[:2] == [
+        f"PaperTrade {how}; a product defect",
+        "last lines of its log (app.log):",
+    ]
+    stop_cleanly(StoppingApp(0), SessionConfig())  # a clean stop passes
