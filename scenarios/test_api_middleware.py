@@ -1,7 +1,9 @@
 """What every HTTP request goes through (flows API-05, MON-04): the body limit however the body is
-sent, and the answer and the log line when the app fails on a request it had no handler for."""
+sent (a declared one before the route acts), and the answer and the log line when the app fails on
+a request it had no handler for."""
 
 import json
+import re
 import secrets
 
 import pytest
@@ -26,6 +28,14 @@ def test_a_chunked_body_above_64_kib_answers_413(account):
     )
     assert (response.status_code, error_code(response)) == (413, "payload_too_large")
     assert response.json()["error"]["message"] == "The request body is too large."
+
+
+@pytest.mark.flow("API-05")
+def test_a_declared_body_above_64_kib_is_refused_before_the_route_acts(account):
+    # DELETE /api/watchlist/{symbol} never reads its body: only the Content-Length check stops it.
+    response = account.api.request("DELETE", "/api/watchlist/AAPL", data=b" " * (64 * 1024 + 1))
+    assert (response.status_code, error_code(response)) == (413, "payload_too_large")
+    assert "AAPL" in [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
 
 
 @pytest.mark.flow("API-05", "MON-04")
@@ -69,7 +79,7 @@ def test_each_request_is_logged_as_one_json_line_with_its_route_and_status(accou
         ("info", "GET", "/api/orders/999999", "/api/orders/{order_id}", 404)
     ]
     assert access[0]["duration_ms"] >= 0
-    assert access[0]["client"].startswith("127.0.0.1:")
+    assert re.fullmatch(r"127\.0\.0\.1:\d{1,5}", access[0]["client"])  # the client's address and port
 
 
 @pytest.mark.flow("MON-03")

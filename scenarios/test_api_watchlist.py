@@ -27,3 +27,15 @@ def test_symbols_join_the_end_of_the_watchlist_in_the_order_they_are_added(accou
     account.api.watch(earlier)
     listed = [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
     assert listed == [*LISTED, later, earlier]
+
+
+@pytest.mark.flow("DASH-02")
+def test_an_emptied_watchlist_lists_symbols_again_in_the_order_they_are_added(account, make_instrument):
+    for symbol in LISTED:
+        account.api.call("DELETE", f"/api/watchlist/{symbol}", 200)
+    assert account.api.call("GET", "/api/watchlist", 200)["quotes"] == []
+    first, second, third = sorted((make_instrument(), make_instrument(), make_instrument()), reverse=True)
+    for symbol in (first, second, third):
+        account.api.watch(symbol)
+    listed = [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
+    assert listed == [first, second, third]
