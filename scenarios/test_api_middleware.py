@@ -31,6 +31,18 @@ def test_a_chunked_body_above_64_kib_answers_413(account):
 
 
 @pytest.mark.flow("API-05")
+@pytest.mark.parametrize("sent", ["declared", "chunked"])
+def test_a_body_of_exactly_64_kib_is_read(account, make_instrument, sent):
+    symbol = make_instrument()
+    body = json.dumps({"symbol": symbol}).encode().ljust(64 * 1024)
+    data = body if sent == "declared" else (body[start : start + 4096] for start in range(0, len(body), 4096))
+    headers = {"Content-Type": "application/json"}
+    response = account.api.request("POST", "/api/watchlist", data=data, headers=headers)
+    assert response.status_code == 200, response.text[:200]
+    assert symbol in [q["symbol"] for q in response.json()["quotes"]]
+
+
+@pytest.mark.flow("API-05")
 def test_a_declared_body_above_64_kib_is_refused_before_the_route_acts(account):
     # DELETE /api/watchlist/{symbol} never reads its body: only the Content-Length check stops it.
     response = account.api.request("DELETE", "/api/watchlist/AAPL", data=b" " * (64 * 1024 + 1))
