@@ -61,6 +61,13 @@ def test_the_served_pages_list_the_newest_orders_and_notifications_up_to_their_l
     assert rows_of(trade, "open-order-row") == newest_first[:30]
 
 
+@pytest.mark.flow("TRD-01")
+def test_the_trade_screen_without_a_symbol_opens_the_first_listed_instrument(account):
+    page = account.api.request("GET", "/trade").text
+    assert re.search(r'<input id="ticket-symbol"[^>]* value="([^"]*)"', page)[1] == "AAPL"  # the ticket
+    assert re.findall(r'<a href="/trade/(\w+)"[^>]*aria-current="page"', page) == ["AAPL"]
+
+
 @pytest.mark.flow("WEB-02")
 def test_a_page_the_browser_already_has_answers_304_until_it_changes(account, symbol):
     first = account.api.request("GET", "/dashboard")
