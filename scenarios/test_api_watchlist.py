@@ -2,10 +2,9 @@
 
 import pytest
 
-pytestmark = pytest.mark.capability("test_api")
+from harness.listing import LISTED_SYMBOLS
 
-# A new account's watchlist: the listed instruments in their listing order (docs/papertrade-contract.md)
-LISTED = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "NFLX", "JPM", "V", "KO", "DIS"]
+pytestmark = pytest.mark.capability("test_api")
 
 
 @pytest.mark.flow("DASH-02")
@@ -26,12 +25,12 @@ def test_symbols_join_the_end_of_the_watchlist_in_the_order_they_are_added(accou
     account.api.watch(later)
     account.api.watch(earlier)
     listed = [q["symbol"] for q in account.api.call("GET", "/api/watchlist", 200)["quotes"]]
-    assert listed == [*LISTED, later, earlier]
+    assert listed == [*LISTED_SYMBOLS, later, earlier]
 
 
 @pytest.mark.flow("DASH-02")
 def test_an_emptied_watchlist_lists_symbols_again_in_the_order_they_are_added(account, make_instrument):
-    for symbol in LISTED:
+    for symbol in LISTED_SYMBOLS:
         account.api.call("DELETE", f"/api/watchlist/{symbol}", 200)
     assert account.api.call("GET", "/api/watchlist", 200)["quotes"] == []
     first, second, third = sorted((make_instrument(), make_instrument(), make_instrument()), reverse=True)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from harness.listing import LISTED_SYMBOLS
 from harness.served_html import rows_of, text_of
 
 pytestmark = pytest.mark.capability("test_api")
@@ -66,6 +67,15 @@ def test_the_trade_screen_without_a_symbol_opens_the_first_listed_instrument(acc
     page = account.api.request("GET", "/trade").text
     assert re.search(r'<input id="ticket-symbol"[^>]* value="([^"]*)"', page)[1] == "AAPL"  # the ticket
     assert re.findall(r'<a href="/trade/(\w+)"[^>]*aria-current="page"', page) == ["AAPL"]
+
+
+@pytest.mark.flow("TRD-01")
+def test_the_trade_screen_lists_the_instruments_and_the_one_shown_if_not_listed(account, symbol):
+    def instruments(path: str) -> list[str]:
+        return re.findall(r'<li><a href="/trade/(\w+)"', account.api.request("GET", path).text)
+
+    assert instruments("/trade/MSFT") == LISTED_SYMBOLS
+    assert instruments(f"/trade/{symbol}") == [*LISTED_SYMBOLS, symbol]
 
 
 @pytest.mark.flow("WEB-02")
