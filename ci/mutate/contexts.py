@@ -55,10 +55,11 @@ class LineTests:
                 scores[test] = scores.get(test, 0.0) + 1 / len(tests)
         return scores
 
-    def startup_only(self, path: str, line_numbers: Iterable[int]) -> bool:
-        """Whether the lines ran at start-up only, in a file where no test executed any line."""
-        startup = self.startup.get(path, set())
-        return not self.lines.get(path) and any(number in startup for number in line_numbers)
+    def run_at_startup(self, path: str, line_numbers: Iterable[int]) -> bool:
+        """Whether one of the lines ran at start-up only (an import, a module constant, a `def`):
+        what it sets up may show far from its file, in what the app publishes or stores at start."""
+        startup, by_line = self.startup.get(path, set()), self.lines.get(path, {})
+        return any(number in startup and not by_line.get(number) for number in line_numbers)
 
     def to_json(self) -> dict:
         return {

@@ -462,8 +462,8 @@ def _run_one(
     path = Path(spec.module_path).as_posix()
     lines = range(spec.start_pos[0], spec.end_pos[0] + 1)
     executed_by = line_tests.tests_for(path, lines)
-    if not executed_by and line_tests.startup_only(path, lines):
-        executed_by = {t for t in tests if _named(t, session.config.startup_tests)}
+    if line_tests.run_at_startup(path, lines):
+        executed_by |= {t for t in tests if _named(t, session.config.startup_tests)}
     kills = killers[path]
     # Of the tests behind a start-up line (a constant, a def), those that ran the lines reading
     # the name it binds are the likeliest to notice: they go first. Then, among equals, the tests

@@ -47,15 +47,16 @@ def test_an_entry_without_code_names_its_id_only(tmp_path):
     assert resolve_equivalents(tmp_path, mutants(tmp_path, MOVED), [entry]) == ({}, [entry])
 
 
-def test_start_up_lines_of_a_file_no_test_reaches_are_start_up_only():
+def test_lines_that_ran_only_at_start_up_are_told_apart():
     line_tests = LineTests(
         lines={"app/orders.py": {10: {"t1"}}},
-        startup={"app/listings.py": {3, 4}, "app/orders.py": {1}},
+        startup={"app/listings.py": {3, 4}, "app/orders.py": {1, 10}},
     )
-    assert line_tests.startup_only("app/listings.py", range(3, 4))
-    assert not line_tests.startup_only("app/orders.py", range(1, 2))  # its file's tests run instead
-    assert line_tests.tests_for("app/orders.py", range(1, 2)) == {"t1"}
-    assert not line_tests.startup_only("app/listings.py", range(9, 10))
+    assert line_tests.run_at_startup("app/listings.py", range(3, 4))  # a file no test reaches
+    assert line_tests.run_at_startup("app/orders.py", range(1, 2))  # a module-level line
+    assert line_tests.tests_for("app/orders.py", range(1, 2)) == {"t1"}  # its file's tests run too
+    assert not line_tests.run_at_startup("app/orders.py", range(10, 11))  # a test ran it
+    assert not line_tests.run_at_startup("app/listings.py", range(9, 10))
 
 
 def test_start_up_tests_are_named_by_node_id_or_prefix():
