@@ -331,8 +331,8 @@ def mutant_diff(copy: Path, spec: MutationSpec) -> str:
 
 def test_command(session: Session, tests: list[str]) -> str:
     return shlex.join(
-        [session.python, "-m", "ci.mutate.child", *tests, "-p", "no:cacheprovider", "-x", "-q", "-n", "0",
-         "--browser", session.config.browser]
+        [session.python, "-m", "ci.mutate.child", *tests, "-p", "no:cacheprovider",
+         "-p", "ci.mutate.ordering", "-x", "-q", "-n", "0", "--browser", session.config.browser]
     )  # fmt: skip
 
 

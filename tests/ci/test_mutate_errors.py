@@ -222,3 +222,26 @@ def test_the_tests_that_reached_a_rare_branch_around_the_mutant_rank_first():
     line_tests = contexts.LineTests(lines={"m.py": {2: {"a", "b", "c"}, 3: {"c"}, 4: {"a", "b"}}})
     scores = line_tests.specificity("m.py", {1, 2, 3, 4})
     assert {test: round(score, 2) for test, score in scores.items()} == {"a": 0.83, "b": 0.83, "c": 1.33}
+
+
+def test_a_mutants_tests_run_in_the_order_the_engine_names_them(tmp_path):
+    # pytest alone groups the tests of a session-scoped parametrized fixture (pytest-playwright's
+    # browser) and runs them first: the killer the engine names second would run last.
+    (tmp_path / "test_order.py").write_text(
+        "import pytest\n"
+        "@pytest.fixture(scope='session', params=['chromium'])\n"
+        "def engine(request):\n    return request.param\n"
+        "def test_a(engine): pass\n"
+        "def test_b(engine): pass\n"
+        "def test_killer(): assert False\n",
+        encoding="utf-8",
+    )
+    names = [f"test_order.py::{name}" for name in ("test_a[chromium]", "test_killer", "test_b[chromium]")]
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", *names, "-p", "ci.mutate.ordering", "-p", "no:cacheprovider",
+         "-x", "-v", "-c", "/dev/null", "--rootdir", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    ran_tests = [line.split(" ")[0] for line in ran.stdout.splitlines() if line.startswith("test_order.py::")]
+    assert ran_tests == names[:2], ran.stdout
