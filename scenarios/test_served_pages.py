@@ -62,6 +62,14 @@ def test_the_served_pages_list_the_newest_orders_and_notifications_up_to_their_l
     assert rows_of(trade, "open-order-row") == newest_first[:30]
 
 
+@pytest.mark.flow("TRD-08")
+def test_the_trade_screen_lists_the_newest_500_open_orders(account, symbol):
+    # A page stays bounded however many orders rest: the 500 newest of 501.
+    resting = [account.api.place_order(symbol, "buy", 1, limit_price="1.00")["id"] for _ in range(501)]
+    trade = account.api.request("GET", f"/trade/{symbol}").text
+    assert rows_of(trade, "open-order-row") == [str(order_id) for order_id in reversed(resting[1:])]
+
+
 @pytest.mark.flow("TRD-01")
 def test_the_trade_screen_without_a_symbol_opens_the_first_listed_instrument(account):
     page = account.api.request("GET", "/trade").text
