@@ -57,8 +57,10 @@ def test_root_answers_303_to_the_dashboard(api):
         ("", "/dashboard"),
         ("//evil.example/", "/dashboard"),
         ("/\t/evil.example/", "/dashboard"),  # URL parsers drop the tab: "//evil.example/"
+        ("/\\evil.example/", "/dashboard"),  # browsers read the backslash as a slash
+        ("portfolio", "/dashboard"),  # not a path from the root
     ],
-    ids=["local-page", "none", "other-host", "other-host-behind-a-tab"],
+    ids=["local-page", "none", "other-host", "other-host-behind-a-tab", "behind-a-backslash", "relative"],
 )
 def test_form_sign_in_answers_303_to_a_local_next_page_only(api, account, next_path, location):
     response = form_sign_in(api, account, next_path)
