@@ -8,6 +8,7 @@ import pytest
 
 from harness.api_client import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from harness.served_html import text_of
+from harness.server_timing import database_work
 
 pytestmark = pytest.mark.capability("test_api")
 
@@ -41,6 +42,15 @@ def client_with_session(make_api, token):
 def form_sign_in(client, account, next_path=""):
     form = {"username": account.username, "password": account.password, "next": next_path}
     return client.request("POST", "/login", data=form)
+
+
+@pytest.mark.flow("API-01")
+def test_a_session_is_read_from_the_database_on_its_first_request_only(account):
+    answers = [account.api.request("GET", "/api/me") for _ in range(3)]
+    work = [database_work(answer.headers.get("Server-Timing")) for answer in answers]
+    if work[0] is None:
+        pytest.skip("the target does not report its database work in Server-Timing")
+    assert [w.queries for w in work] == [1, 0, 0]  # then from memory: no statement at all
 
 
 @pytest.mark.flow("AUTH-05")
