@@ -202,6 +202,15 @@ def test_expiring_sessions_counts_the_live_ones(api, account, make_api):
     assert api.expire_sessions(f"{account.username}_nobody") == 0
 
 
+@pytest.mark.flow("AUTH-06", "API-07")
+def test_expiring_sessions_leaves_out_one_that_ends_at_this_very_moment(api, account, make_api, app_clock):
+    signed_in_at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # after account's own
+    app_clock(signed_in_at, frozen=True)
+    make_api().login(account.username, account.password)
+    app_clock(signed_in_at + SESSION_LIFETIME, frozen=True)  # it has just ended: not live any more
+    assert api.expire_sessions(account.username) == 0
+
+
 @pytest.mark.provokes_errors
 @pytest.mark.flow("API-07", "API-01")
 def test_reset_ends_every_session(api, account, target):
