@@ -85,8 +85,8 @@ def test_each_request_is_logged_as_one_json_line_with_its_route_and_status(accou
         pytest.skip("reads the app's log: embedded target only")
     request_id, offset = f"tc-{secrets.token_hex(8)}", target.app.log_size()
     account.api.request("GET", "/api/orders/999999", headers={"X-Request-ID": request_id})
-    lines = [json.loads(line) for line in target.app.log_since(offset).splitlines() if request_id in line]
-    access = [line for line in lines if "route" in line]
+    logged = target.app.log_lines_with(request_id, offset, until='"route"')  # written after the answer
+    access = [line for line in map(json.loads, logged) if "route" in line]
     assert [(a["level"], a["method"], a["path"], a["route"], a["status"]) for a in access] == [
         ("info", "GET", "/api/orders/999999", "/api/orders/{order_id}", 404)
     ]
