@@ -12,6 +12,7 @@ import termios
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -187,6 +188,15 @@ def test_a_price_change_pushes_the_portfolio_to_the_holders_of_the_symbol_only(
     api.set_price(symbol, "151.00")
     portfolios = [m["portfolio"] for m in messages_before_pong(stream) if m["type"] == "portfolio"]
     assert [p["positions"][0]["last"] for p in portfolios] == pushed
+
+
+@pytest.mark.flow("PORT-02", "TRD-03")
+def test_a_resting_order_pushes_the_portfolio_with_the_cash_it_reserves(open_stream, account, symbol):
+    cash = account.api.call("GET", "/api/portfolio", 200)["cash"]
+    stream = open_stream(account.api)
+    account.api.place_order(symbol, "buy", 2, limit_price="100.00")
+    portfolios = [m["portfolio"] for m in messages_before_pong(stream) if m["type"] == "portfolio"]
+    assert [(p["cash"], p["available_cash"]) for p in portfolios] == [(cash, str(Decimal(cash) - 200))]
 
 
 @pytest.mark.flow("API-01")
