@@ -190,13 +190,19 @@ def test_a_price_change_pushes_the_portfolio_to_the_holders_of_the_symbol_only(
     assert [p["positions"][0]["last"] for p in portfolios] == pushed
 
 
-@pytest.mark.flow("PORT-02", "TRD-03")
-def test_a_resting_order_pushes_the_portfolio_with_the_cash_it_reserves(open_stream, account, symbol):
+@pytest.mark.flow("PORT-02", "TRD-03", "TRD-04")
+def test_a_resting_order_and_its_cancel_push_the_portfolio_and_its_cash(open_stream, account, symbol):
     cash = account.api.call("GET", "/api/portfolio", 200)["cash"]
     stream = open_stream(account.api)
-    account.api.place_order(symbol, "buy", 2, limit_price="100.00")
-    portfolios = [m["portfolio"] for m in messages_before_pong(stream) if m["type"] == "portfolio"]
-    assert [(p["cash"], p["available_cash"]) for p in portfolios] == [(cash, str(Decimal(cash) - 200))]
+
+    def pushed_cash() -> list[tuple[str, str]]:
+        portfolios = [m["portfolio"] for m in messages_before_pong(stream) if m["type"] == "portfolio"]
+        return [(p["cash"], p["available_cash"]) for p in portfolios]
+
+    order = account.api.place_order(symbol, "buy", 2, limit_price="100.00")
+    assert pushed_cash() == [(cash, str(Decimal(cash) - 200))]
+    account.api.call("POST", f"/api/orders/{order['id']}/cancel", 200)
+    assert pushed_cash() == [(cash, cash)]  # the reservation is released
 
 
 @pytest.mark.flow("API-01")
