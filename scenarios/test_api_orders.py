@@ -23,6 +23,7 @@ RACE_ROUNDS = 20
         {"quantity": -5},
         {"side": "hold"},
         {"type": "stop"},
+        {"type": "stop", "limit_price": "140.00"},  # refused for its type, not for a missing price
         {"symbol": None},
         {"type": "limit"},
         {"type": "limit", "limit_price": "0"},
@@ -36,6 +37,7 @@ RACE_ROUNDS = 20
         "quantity-negative",
         "side-hold",
         "type-stop",
+        "type-stop-with-a-price",
         "no-symbol",
         "limit-without-price",
         "limit-price-0",
