@@ -225,8 +225,9 @@ def test_portfolio_nets_a_partial_sale(account, symbol):
 
 
 @pytest.mark.flow("API-02", "API-06")
-def test_a_whole_quantity_sent_as_a_json_decimal_is_accepted(account, symbol):
-    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": 10.0}  # sent as `10.0`
+@pytest.mark.parametrize("quantity", [10.0, "10"], ids=["json-decimal", "string-of-digits"])
+def test_a_whole_quantity_sent_as_a_json_decimal_or_a_string_is_accepted(account, symbol, quantity):
+    body = {"symbol": symbol, "side": "buy", "type": "market", "quantity": quantity}  # `10.0` or `"10"`
     order = account.api.call("POST", "/api/orders", 201, json=body)
     assert (order["quantity"], order["status"], order["fill_price"]) == (10, "filled", "150.05")
 
