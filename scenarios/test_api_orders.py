@@ -53,6 +53,16 @@ def test_invalid_order_answers_422_and_is_not_stored(account, symbol, change):
     assert account.api.call("GET", "/api/orders", 200) == {"orders": []}
 
 
+@pytest.mark.flow("API-06", "TRD-03")
+@pytest.mark.parametrize(
+    ("side", "limit_price"), [("buy", "0.01"), ("sell", "1000000.00")], ids=["lowest", "highest"]
+)
+def test_a_limit_price_at_either_end_of_the_range_rests(account, symbol, side, limit_price):
+    account.api.place_order(symbol, "buy", 1)  # a share to sell
+    order = account.api.place_order(symbol, side, 1, limit_price=limit_price)
+    assert (order["status"], order["limit_price"]) == ("open", limit_price)
+
+
 @pytest.mark.provokes_errors
 @pytest.mark.flow("API-02")
 @pytest.mark.parametrize(
