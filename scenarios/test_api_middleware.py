@@ -12,19 +12,20 @@ from harness.api_client import error_code
 
 pytestmark = [pytest.mark.capability("test_api"), pytest.mark.provokes_errors]
 
+JSON_BODY = {"Content-Type": "application/json"}
 INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went wrong."}}
 
 
-def chunks_of(total: int, size: int = 4096):
-    """A body without Content-Length: requests sends a generator chunked."""
-    for start in range(0, total, size):
-        yield b" " * min(size, total - start)
+def chunked(body: bytes, size: int = 4096):
+    """The body as a generator: requests sends it chunked, without Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
 
 
 @pytest.mark.flow("API-05")
 def test_a_chunked_body_above_64_kib_answers_413(account):
     response = account.api.request(
-        "POST", "/api/watchlist", data=chunks_of(64 * 1024 + 1), headers={"Content-Type": "application/json"}
+        "POST", "/api/watchlist", data=chunked(b" " * (64 * 1024 + 1)), headers=JSON_BODY
     )
     assert (response.status_code, error_code(response)) == (413, "payload_too_large")
     assert response.json()["error"]["message"] == "The request body is too large."
@@ -35,9 +36,8 @@ def test_a_chunked_body_above_64_kib_answers_413(account):
 def test_a_body_of_exactly_64_kib_is_read(account, make_instrument, sent):
     symbol = make_instrument()
     body = json.dumps({"symbol": symbol}).encode().ljust(64 * 1024)
-    data = body if sent == "declared" else (body[start : start + 4096] for start in range(0, len(body), 4096))
-    headers = {"Content-Type": "application/json"}
-    response = account.api.request("POST", "/api/watchlist", data=data, headers=headers)
+    data = body if sent == "declared" else chunked(body)
+    response = account.api.request("POST", "/api/watchlist", data=data, headers=JSON_BODY)
     assert response.status_code == 200, response.text[:200]
     assert symbol in [q["symbol"] for q in response.json()["quotes"]]
 

@@ -192,7 +192,7 @@ def test_a_price_change_pushes_the_portfolio_to_the_holders_of_the_symbol_only(
 
 @pytest.mark.flow("PORT-02", "TRD-03", "TRD-04")
 def test_a_resting_order_and_its_cancel_push_the_portfolio_and_its_cash(open_stream, account, symbol):
-    cash = account.api.call("GET", "/api/portfolio", 200)["cash"]
+    cash = account.api.portfolio()["cash"]
     stream = open_stream(account.api)
 
     def pushed_cash() -> list[tuple[str, str]]:

@@ -32,15 +32,10 @@ class LineTests:
     startup: dict[str, set[int]] = field(default_factory=dict)
 
     def tests_for(self, path: str, line_numbers: Iterable[int]) -> set[str]:
-        by_line = self.lines.get(path, {})
-        found: set[str] = set()
-        startup_only = False
-        for number in line_numbers:
-            found |= by_line.get(number, set())
-            startup_only |= number in self.startup.get(path, set()) and not by_line.get(number)
-        if startup_only:
-            for tests in by_line.values():
-                found |= tests
+        by_line, numbers = self.lines.get(path, {}), list(line_numbers)
+        found: set[str] = set().union(*(by_line.get(number, set()) for number in numbers))
+        if self.run_at_startup(path, numbers):
+            found = found.union(*by_line.values())
         return found
 
     def specificity(self, path: str, line_numbers: Iterable[int]) -> dict[str, float]:
