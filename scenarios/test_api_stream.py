@@ -227,6 +227,19 @@ def test_the_server_dropping_a_socket_closes_it_with_1012(open_stream, account, 
 
 
 @pytest.mark.flow("RT-04")
+def test_a_socket_the_client_closes_is_forgotten_by_the_server(open_stream, account, api):
+    # The server forgets a socket after the closing handshake, so the count is polled until the
+    # deadline; a socket it never forgot would still be counted (and sent every broadcast).
+    stream = open_stream(account.api)
+    assert exchange(stream, '{"type": "ping"}') == {"type": "pong", "seq": 1}
+    stream.close()
+    deadline = time.monotonic() + RECV_TIMEOUT_S
+    while (left := api.drop_websockets(account.username)) and time.monotonic() < deadline:
+        pass
+    assert left == 0
+
+
+@pytest.mark.flow("RT-04")
 def test_a_client_that_falls_too_far_behind_is_closed_with_1013(open_stream, account):
     stream = open_stream(account.api)
     send_in_one_segment(stream, ['{"type": "ping"}'] * (QUEUE_LIMIT + 500))
