@@ -1,10 +1,13 @@
 """The price feed, ticked by the test through test mode: how far a tick moves a price, the $1.00
-floor, replaying a seed, and what operators see when the feed's ticks fail."""
+floor, replaying a seed, and what operators see when the feed's ticks fail or stop coming."""
 
 import itertools
+import time
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+
+from harness.api_client import PaperTradeApi
 
 pytestmark = pytest.mark.capability("test_api")
 
@@ -13,6 +16,8 @@ pytestmark = pytest.mark.capability("test_api")
 # against the walk's definition, and against its constants moved by one).
 STEPS, SEED = 500, 1
 ONE_DOLLAR = Decimal("1.00")
+POLL_S = 0.05  # between two looks at the status or the prices of an app of the test's own
+GRACE_S = 10  # how long past the moment it is due a change may take before the test fails
 
 
 def largest_move(price: Decimal) -> Decimal:
@@ -78,3 +83,49 @@ def test_the_status_shows_the_feed_degraded_while_its_ticks_fail(api, app_faults
     assert feed_steps(1)[0]  # the next tick moves prices again
     api.control_feed(running=True)
     assert api.call("GET", "/api/status", 200)["feed"] == "ok"
+
+
+def listed_prices(client: PaperTradeApi) -> dict[str, str]:
+    return {quote["symbol"]: quote["last"] for quote in client.call("GET", "/api/quotes", 200)["quotes"]}
+
+
+@pytest.mark.flow("RT-01", "MON-02")
+def test_a_freshly_started_app_ticks_its_prices_on_its_own(start_own_app, make_api):
+    own = make_api(start_own_app())
+    assert own.call("GET", "/api/status", 200)["feed"] == "ok"
+    opening = listed_prices(own)
+    deadline = time.monotonic() + GRACE_S
+    while (now := listed_prices(own)) == opening and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+    assert now != opening, f"no listed price moved in {GRACE_S} s with nobody ticking them"
+
+
+@pytest.mark.flow("MON-02")
+@pytest.mark.parametrize(
+    ("interval", "late_after_s"),
+    [("0.2", 5.2), ("2", 10.0)],
+    ids=["interval-plus-5-s", "5-intervals"],
+)
+def test_a_silent_feed_reads_degraded_once_its_last_tick_is_late(
+    start_own_app, make_api, interval, late_after_s
+):
+    # Given an app whose feed ticks every `interval` seconds, and goes quiet after one last tick
+    own = make_api(start_own_app("--tick-interval", interval))
+    assert own.silence_feed()["feed_silent"] is True
+    before_tick = time.monotonic()
+    assert own.control_feed(steps=1)["steps"][0] is not None  # the last tick ends in this window
+    after_tick = time.monotonic()
+    # When the status is read until it changes
+    asked_while_ok = []
+    while True:
+        asked, feed = time.monotonic(), own.call("GET", "/api/status", 200)["feed"]
+        answered = time.monotonic()
+        if feed != "ok" or answered - before_tick > late_after_s + GRACE_S:
+            break
+        asked_while_ok.append(asked - after_tick)
+        time.sleep(POLL_S)
+    # Then it reads degraded (not failing: late), no sooner and no later than the tick's age allows
+    assert feed == "degraded"
+    assert answered - before_tick > late_after_s  # it was late: more than late_after_s had passed
+    latest_ok = max(asked_while_ok, default=0.0)
+    assert latest_ok <= late_after_s, f"still ok {latest_ok:.2f} s after the last tick"

@@ -53,6 +53,12 @@ def test_a_session_is_read_from_the_database_on_its_first_request_only(account, 
     if work[0] is None:
         pytest.skip("the target does not report its database work in Server-Timing")
     assert [w.queries for w in work] == [1, 1, 0, 0, 0, 0]  # then from memory: no statement at all
+    # Time in statements: some when one ran, none without; within the round trip the client saw
+    timed = [
+        (w.ms > 0, w.ms <= answer.elapsed.total_seconds() * 1000)
+        for w, answer in zip(work, answers, strict=True)
+    ]
+    assert timed == [(True, True)] * 2 + [(False, True)] * 4
 
 
 @pytest.mark.flow("AUTH-05")

@@ -1,5 +1,5 @@
 """Fault injection for test mode: routes that fail or slow down, a database that seems gone, a
-stream that refuses connections, a price feed whose ticks fail. Installed only with --test-mode
+stream that refuses connections, a price feed whose ticks fail or stop coming. Installed only with --test-mode
 (app.py), cleared by /api/test/reset, and deterministic under --seed: which requests a
 probabilistic fault hits is drawn from a random generator seeded with the app's seed (re-seeded
 on reset).
@@ -55,6 +55,7 @@ class Faults:
         self._database_down = False
         self._stream_down = False
         self._feed_down = False
+        self._feed_silent = False  # down means its background ticks stop coming, not that they fail
         self._ids = itertools.count(1)
 
     def _until(self, duration_s: float | None) -> float | None:
@@ -107,12 +108,18 @@ class Faults:
     def stream_down(self) -> bool:
         return self._active(self._stream_down, self.stream_down_until)
 
-    def set_feed_down(self, down: bool, duration_s: float | None) -> None:
+    def set_feed_down(self, down: bool, duration_s: float | None, *, silent: bool = False) -> None:
         self._feed_down = down
+        self._feed_silent = down and silent
         self.feed_down_until = self._until(duration_s) if down else None
 
     def feed_down(self) -> bool:
-        return self._active(self._feed_down, self.feed_down_until)
+        """Ticks fail (the feed's source errs)."""
+        return not self._feed_silent and self._active(self._feed_down, self.feed_down_until)
+
+    def feed_silent(self) -> bool:
+        """The background ticks stop coming (the feed's source went quiet); test mode's steps still tick."""
+        return self._feed_silent and self._active(self._feed_down, self.feed_down_until)
 
     def remaining(self, until: float | None) -> float | None:
         return None if until is None else round(max(0.0, until - self.now()), 3)
@@ -134,6 +141,7 @@ class Faults:
             "database_down": self.database_down(),
             "stream_down": self.stream_down(),
             "feed_down": self.feed_down(),
+            "feed_silent": self.feed_silent(),
         }
 
     def clear(self) -> None:

@@ -59,7 +59,7 @@ class Feed:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            if self.running:
+            if self.running and not (self.faults is not None and self.faults.feed_silent()):
                 await self.tick()
 
     def state(self) -> str:

@@ -263,6 +263,10 @@ class SwitchFault(Shape):
     duration_s: float | None = Field(None, gt=0, description="How long (default: until lifted).")
 
 
+class SwitchFeedFault(SwitchFault):
+    silent: bool = Field(False, description="Down means its background ticks stop coming, not fail.")
+
+
 class ActiveRouteFault(Shape):
     id: int
     path: str
@@ -277,6 +281,7 @@ class FaultState(Shape):
     database_down: bool
     stream_down: bool
     feed_down: bool
+    feed_silent: bool
 
 
 SESSION = "session"  # the security scheme: the pt_session cookie
@@ -383,7 +388,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("delete", "/api/test/faults"): (None, {200: FaultState}, {}, False),
     ("post", "/api/test/faults/database"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
     ("post", "/api/test/faults/stream"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
-    ("post", "/api/test/faults/feed"): (SwitchFault, {200: FaultState}, TEST_ERRORS, False),
+    ("post", "/api/test/faults/feed"): (SwitchFeedFault, {200: FaultState}, TEST_ERRORS, False),
 }
 
 

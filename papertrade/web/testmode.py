@@ -277,7 +277,8 @@ async def database_fault(request: Request) -> dict[str, Any]:
 async def feed_fault(request: Request) -> dict[str, Any]:
     payload = await json_object(request)
     faults = _faults(request)
-    faults.set_feed_down(_flag(payload, "down"), _duration(payload))
+    silent = _flag(payload, "silent", default=False)
+    faults.set_feed_down(_flag(payload, "down"), _duration(payload), silent=silent)
     return faults.describe()
 
 

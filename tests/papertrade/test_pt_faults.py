@@ -97,7 +97,19 @@ def test_faults_end_after_their_duration():
     assert faults.pick("/api/me") is None
     assert faults.describe() == {
         "routes": [], "database_down": False, "stream_down": True, "feed_down": False,
+        "feed_silent": False,
     }  # fmt: skip
+
+
+def test_a_silent_feed_is_not_a_failing_one_and_ends_with_its_duration():
+    now = [100.0]
+    faults = Faults(seed=1, now=lambda: now[0])
+    faults.set_feed_down(True, 10, silent=True)
+    assert (faults.feed_down(), faults.feed_silent()) == (False, True)
+    now[0] = 110.0
+    assert (faults.feed_down(), faults.feed_silent()) == (False, False)
+    faults.set_feed_down(True, None)  # down again, not silent: its ticks fail
+    assert (faults.feed_down(), faults.feed_silent()) == (True, False)
 
 
 def test_database_down_fails_ready_and_status_until_lifted(faulty):
@@ -152,6 +164,7 @@ def test_reset_lifts_every_fault(faulty):
         "database_down": False,
         "stream_down": False,
         "feed_down": False,
+        "feed_silent": False,
     }
     assert faulty.get("/api/instruments").status_code == 200
     assert faulty.get("/ready").status_code == 200
