@@ -87,7 +87,8 @@ def test_the_trade_screen_lists_the_instruments_and_the_one_shown_if_not_listed(
 
 
 @pytest.mark.flow("WEB-02")
-def test_a_page_the_browser_already_has_answers_304_until_it_changes(account, symbol):
+def test_a_page_the_browser_already_has_answers_304_until_it_changes(account, symbol, feed_steps):
+    # feed_steps holds the prices still: a background tick would change the page (its watchlist) too
     first = account.api.request("GET", "/dashboard")
     etag = first.headers["ETag"]
     again = account.api.request("GET", "/dashboard", headers={"If-None-Match": etag})
