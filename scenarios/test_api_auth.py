@@ -1,5 +1,6 @@
 """The JSON API's sign-in and sessions (flow API-01): answers, refusals, lockout and expiry."""
 
+import re
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,12 @@ def test_login_answers_the_user_and_a_csrf_token(api, account):
     assert response.json()["user"]["username"] == account.username
     assert response.json()["user"]["display_name"] == account.display_name
     assert response.json()["csrf_token"] == api.session.cookies["pt_csrf"]
+    # Both tokens are 32 random bytes (256 bits) in URL-safe base64: 43 characters. Checked as
+    # booleans, so a failure never prints a token.
+    tokens = [api.session.cookies["pt_session"], response.json()["csrf_token"]]
+    shapes = [re.fullmatch(r"[A-Za-z0-9_-]{43}", token) is not None for token in tokens]
+    distinct = tokens[0] != tokens[1]
+    assert (shapes, distinct) == ([True, True], True)
 
 
 @pytest.mark.provokes_errors
