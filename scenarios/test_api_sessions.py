@@ -45,13 +45,14 @@ def form_sign_in(client, account, next_path=""):
 
 
 @pytest.mark.flow("API-01")
-def test_a_session_is_read_from_the_database_on_its_first_request_only(account, make_api):
+def test_a_session_is_read_from_the_database_on_its_first_request_only(account, make_api, target):
     other = make_api()
     other.login(account.username, account.password)
     answers = [client.request("GET", "/api/me") for client in (account.api, other) * 3]  # taking turns
     work = [database_work(answer.headers.get("Server-Timing")) for answer in answers]
-    if work[0] is None:
+    if work[0] is None and target.app is None:  # PaperTrade in test mode always reports it
         pytest.skip("the target does not report its database work in Server-Timing")
+    assert None not in work, "an answer without its database work in Server-Timing"
     assert [w.queries for w in work] == [1, 1, 0, 0, 0, 0]  # then from memory: no statement at all
     # Time in statements: some when one ran, none without; within the round trip the client saw
     timed = [
