@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from harness.api_client import PaperTradeApi
+from harness.polling import POLL_S, poll
 
 pytestmark = pytest.mark.capability("test_api")
 
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.capability("test_api")
 # against the walk's definition, and against its constants moved by one).
 STEPS, SEED = 500, 1
 ONE_DOLLAR = Decimal("1.00")
-POLL_S = 0.05  # between two looks at the status or the prices of an app of the test's own
 GRACE_S = 10  # how long past the moment it is due a change may take before the test fails
 
 
@@ -94,9 +94,7 @@ def test_a_freshly_started_app_ticks_its_prices_on_its_own(start_own_app, make_a
     own = make_api(start_own_app())
     assert own.call("GET", "/api/status", 200)["feed"] == "ok"
     opening = listed_prices(own)
-    deadline = time.monotonic() + GRACE_S
-    while (now := listed_prices(own)) == opening and time.monotonic() < deadline:
-        time.sleep(POLL_S)
+    now = poll(lambda: listed_prices(own), lambda prices: prices != opening, timeout_s=GRACE_S)
     assert now != opening, f"no listed price moved in {GRACE_S} s with nobody ticking them"
 
 

@@ -23,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 from fixtures.target_app import RunningTarget
 from fixtures.test_tags import TEST_ID_HEADER
 from harness.api_client import SESSION_COOKIE, PaperTradeApi
+from harness.polling import poll
 
 pytestmark = pytest.mark.capability("test_api")
 
@@ -233,9 +234,7 @@ def test_a_socket_the_client_closes_is_forgotten_by_the_server(open_stream, acco
     stream = open_stream(account.api)
     assert exchange(stream, '{"type": "ping"}') == {"type": "pong", "seq": 1}
     stream.close()
-    deadline = time.monotonic() + RECV_TIMEOUT_S
-    while (left := api.drop_websockets(account.username)) and time.monotonic() < deadline:
-        pass
+    left = poll(lambda: api.drop_websockets(account.username), lambda n: n == 0, timeout_s=RECV_TIMEOUT_S)
     assert left == 0
 
 
